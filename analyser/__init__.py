@@ -1,0 +1,6 @@
+"""Call-quality analyser for contact centres.
+
+Transcribes call recordings, detects the behaviours a QA reviewer scores and fills a draft
+scorecard whose every answer is backed by a verbatim quote, its speaker and its time.
+"""
+__version__ = "0.1.0"

@@ -1,0 +1,42 @@
+"""Closing the call: anything else, thanks for calling, goodbye.
+
+Anti-pattern: a call that simply stops after the resolution. Better practice: "Is there
+anything else I can help with? Thanks for calling, bye now."
+
+Only agent turns in the last part of the call count, so a "thanks for calling" in the
+opening is not taken for a closing. A call with no closing gets a missing finding anchored
+at the agent's last turn.
+"""
+from __future__ import annotations
+
+from ..types import Finding, Transcript
+from .base import Detector, agent_turns
+from .patterns import best_by_code, load_patterns
+
+
+class Closing(Detector):
+    name = "closing"
+    version = "1.0"
+    codes = {"CLOSE.CLOSING": "closing", "CLOSE.CLOSING.MISSING": "closing"}
+    labels = ("closing",)
+
+    def detect(self, transcript: Transcript) -> list[Finding]:
+        patterns = load_patterns("closing")
+        agents = list(agent_turns(transcript))
+        if not agents:
+            return []
+        # The opening (the agent's first turn) cannot hold the closing.
+        tail_from = agents[0].index + 1 if len(agents) > 1 else agents[0].index
+        found: list[Finding] = []
+        for turn in agents:
+            if turn.index < tail_from:
+                continue
+            best = best_by_code(patterns.match(turn.text)).get("CLOSE.CLOSING")
+            if best:
+                found.append(
+                    self.finding("CLOSE.CLOSING", turn, best.char_start, best.char_end, best.score,
+                                 f"pattern:{best.pattern_id}")
+                )
+        if not found:
+            found.append(self.missing("CLOSE.CLOSING.MISSING", agents[-1], "no closing found in the agent's turns"))
+        return found
