@@ -25,13 +25,14 @@ class Closing(Detector):
         agents = list(agent_turns(transcript))
         if not agents:
             return []
-        # The opening (the agent's first turn) cannot hold the closing.
-        tail_from = agents[0].index + 1 if len(agents) > 1 else agents[0].index
+        opening = agents[0].index
         found: list[Finding] = []
         for turn in agents:
-            if turn.index < tail_from:
-                continue
-            best = best_by_code(patterns.match(turn.text)).get("CLOSE.CLOSING")
+            matches = patterns.match(turn.text)
+            if turn.index == opening:
+                # "Thanks for calling ..." in the opening is a greeting, not a closing.
+                matches = [m for m in matches if m.pattern_id != "close.thanks-for-calling"]
+            best = best_by_code(matches).get("CLOSE.CLOSING")
             if best:
                 found.append(
                     self.finding("CLOSE.CLOSING", turn, best.char_start, best.char_end, best.score,
