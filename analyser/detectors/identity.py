@@ -1,0 +1,224 @@
+"""Identity verification, and account data revealed before it (data protection).
+
+Anti-pattern: "Right, Mrs Shaw, your balance is £212 and the last payment bounced" after
+hearing only a name. Better practice: "Before I go into the account, can I take your
+postcode and date of birth?" and only then discuss the account.
+
+`verify_identity`: the agent asks for, or confirms, a security detail (date of birth,
+postcode, address, account / policy / booking reference, the account's phone number, a
+passcode or security answer, a one-time code). A name alone is not a check; an email used to
+find the account, the number the caller rings from and a parcel tracking number are not
+either, and a postcode asked to look up an outage in the area is a location, not a check.
+
+`disclosure_before_verification`: walking the call in order, verification is complete once
+the customer has answered a check on at least one detail beyond the name (or the agent says
+the checks passed). Before that, an agent turn that reveals this customer's account data
+(balance, amounts on their bill, address, order, transactions, card ending, contract terms,
+"it's showing here") is a disclosure. General information (prices, outages, opening hours)
+is not. A call where the agent dealt with the account and never checked anything gets
+DPA.VERIFY_IDENTITY.MISSING.
+"""
+from __future__ import annotations
+
+import re
+
+from ..types import Finding, Transcript, Turn
+from .base import Detector
+from .patterns import PatternMatch, load_patterns
+
+VERIFY = "DPA.VERIFY_IDENTITY"
+DISCLOSE = "DPA.DISCLOSURE_BEFORE_ID"
+
+_ASK = re.compile(
+    r"\?|\b(?:can|could|may)\s+(?:i|you|we)\b|\bconfirm\b|\bwhat(?:'s|s| is| was| are)\b"
+    r"|\b(?:tell|give|read)\s+me\b|\bplease\b|\bgrab\b|\bjust\s+(?:the|your)\b|\bhave you got\b"
+    r"|\bneed (?:to (?:take|get|check|confirm|ask)|your|the|a)\b|\b(?:i|we) (?:can|could|will|'ll) (?:use|take|go with)\b",
+    re.I)
+# "And your date of birth?" in a short sentence is a question even without a question mark.
+_SHORT_ASK = re.compile(r"^\W*(?:(?:and|also|ok(?:ay)?|right|lovely|great|thanks?|thank you|so|um|uh|er|then|now)\W+)*"
+                        r"(?:the|your)\b", re.I)
+_SENTENCE = re.compile(r"[^.?!]*[.?!]?")
+# Details of someone else ("her date of birth") are not the caller's check.
+_THIRD_PARTY = re.compile(r"\b(?:her|his|their|partner's|son's|daughter's|husband's|wife's|mum's|dad's)\s+(?:\w+\s+){0,4}$", re.I)
+# "Your reference is ..." gives a detail rather than asking for it.
+_GIVES = re.compile(r"\s*(?:is|was|will|has|'s|would)\b", re.I)
+# Sending a one-time code is asking the caller to prove who they are.
+_SENDS_CODE = re.compile(r"\b(?:send|sending|sent|text|texting|texted)\b", re.I)
+# "Security code" while taking a card payment is the card's code, not an identity check.
+_CARD_CONTEXT = re.compile(r"\b(?:card|expiry|cvv|cvc|back of|on the back|three[- ]digit|long number)\b", re.I)
+# A postcode or address asked to find out what is happening in the area, or where to send
+# something new, is not an identity check.
+_NOT_A_CHECK = re.compile(
+    r"\b(?:area|outage|outages|network|coverage|mast|local|nearby|what's going on|roadworks|burst|in your street"
+    r"|new (?:\w+ )?(?:address|postcode|place|property|home|house|flat)|moving to|move to|you're moving"
+    r"|delivery slot|deliver(?:ed)? to instead"
+    r"|direct debit|pay from|bank details|paid into|refund (?:it )?to|payee)\b", re.I)
+# Outages, coverage and other news about an area are general information, not account data.
+_GENERAL = re.compile(r"\b(?:area|outage|outages|network|coverage|mast|nearby|roadworks|burst|samples|in your street"
+                      r"|opening hours|we're open|our prices|standard rate|tariffs? (?:are|is))\b", re.I)
+# Cues that say only "the system shows something": disclosure when they carry some content.
+_WEAK_DATA = {"it says", "showing", "looks like", "seems like"}
+_MONEY = re.compile(
+    r"£\s?\d[\d,]*(?:\.\d\d)?|\b\d[\d,]*(?:\.\d\d)?\s?(?:pounds?|quid|p|pence)\b|\b(?:pounds?|quid|pence|hundred|thousand)\b", re.I)
+_DATE = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)\b|\b(?:january|february|march|april|june|july|august|september|october|november"
+    r"|december)\b|\bon the (?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\w+teenth|twentieth"
+    r"|twenty \w+|thirtieth|thirty first)\b", re.I)
+_ADDRESS = re.compile(
+    r"\b(?:\d+[a-z]?|one|two|three|four|five|six|seven|eight|nine|ten|\w+teen|twenty \w+|\w+ty)\s+(?:[a-z]+\s+){0,2}"
+    r"(?:road|street|lane|avenue|close|drive|way|rise|gate|grove|crescent|court|place|terrace|gardens|hill|park"
+    r"|row|walk|square|mews|quay|view|green|parade)\b|\bflat \w+|\bat number \w+", re.I)
+_CONTINUE = re.compile(r"\b(?:it says|says here|it's showing|showing here|on here|on the system|on our system"
+                       r"|according to|looks like|the contract|your contract)\b", re.I)
+
+
+_NOT_AN_ANSWER = re.compile(r"\W*(?:sorry|pardon|what|hang on|one (?:sec|second|moment)|hold on)?\W*", re.I)
+
+
+def _sentence_of(text: str, pos: int) -> str:
+    for m in _SENTENCE.finditer(text):
+        if m.start() <= pos < max(m.end(), m.start() + 1):
+            return m.group(0)
+    return text
+
+
+def _asks_for(text: str, m: PatternMatch) -> bool:
+    """The sentence holding the detail is a request for it, not a statement about it."""
+    sentence = _sentence_of(text, m.char_start)
+    if "?" not in sentence and _GIVES.match(text, m.char_end):
+        return False
+    if m.pattern_id == "id.secret" and _SENDS_CODE.search(sentence):
+        return True
+    words = len(sentence.split())
+    return bool(_ASK.search(sentence)) or words <= 6 or (words <= 14 and bool(_SHORT_ASK.search(sentence)))
+
+
+def _real_details(text: str, matches: list[PatternMatch]) -> list[PatternMatch]:
+    out = []
+    for m in matches:
+        if _THIRD_PARTY.search(text[:m.char_start]):
+            continue
+        if m.pattern_id == "id.secret" and "security" in text[m.char_start:m.char_end].lower() and _CARD_CONTEXT.search(text):
+            continue
+        out.append(m)
+    return out
+
+
+class Identity(Detector):
+    name = "identity"
+    version = "1.0"
+    codes = {
+        VERIFY: "verify_identity",
+        VERIFY + ".MISSING": "verify_identity",
+        DISCLOSE: "disclosure_before_verification",
+    }
+    labels = ("verify_identity", "disclosure_before_verification")
+
+    def detect(self, transcript: Transcript) -> list[Finding]:
+        patterns = load_patterns("identity")
+        turns = transcript.turns
+        agents = [t for t in turns if t.speaker == "agent"]
+        if not agents:
+            return []
+        first_agent = agents[0].index
+        found: list[Finding] = []
+        verified = False  # a check beyond the name has been answered, or passed
+        awaiting_answer = False  # the agent asked for a detail; the customer's reply completes it
+        just_answered = False  # the customer has just answered a check
+        last_check = -100  # turn of the latest check the agent asked for
+        located = False  # the agent has the customer's account open (name taken, number matched)
+        name_asked = False
+        disclosed = False
+        account_dealt = False
+        for turn in turns:
+            text = turn.text
+            if turn.speaker == "customer":
+                just_answered = False
+                if awaiting_answer and not _NOT_AN_ANSWER.fullmatch(text):
+                    verified = just_answered = True
+                    awaiting_answer = False
+                if name_asked:
+                    located = True
+                continue
+            by_code = self._group(patterns.match(text))
+            intro = by_code.get("ID.INTRO", [])
+            details = [m for m in _real_details(text, by_code.get("ID.DETAIL", [])) if intro or _asks_for(text, m)]
+            if details and _NOT_A_CHECK.search(text) and not intro:
+                details = []
+            in_sequence = turn.index - last_check <= 5 or bool(details)
+            soft = [m for m in by_code.get("ID.SOFT_DETAIL", []) if _asks_for(text, m)]
+            recent = turn.index - last_check <= 8
+            confirmed = by_code.get("ID.CONFIRMED", []) if recent else []
+            accepted = by_code.get("ID.ACCEPTED", []) if just_answered else []
+            verify_hit: PatternMatch | None = None
+            if details:
+                verify_hit = details[0]
+            elif confirmed or accepted:
+                verify_hit = (confirmed or accepted)[0]
+            elif soft and in_sequence:
+                verify_hit = soft[0]
+            elif intro and soft:
+                verify_hit = intro[0]
+            if soft and not details and any(m.pattern_id == "id.soft-detail" for m in soft):
+                name_asked = True
+            if by_code.get("ID.LOCATED"):
+                located = True
+            # Disclosure is judged on what is said before the check in this turn.
+            if not verified and turn.index != first_agent and not (confirmed or accepted or details):
+                limit = details[0].char_start if details else len(text)
+                hit = self._disclosure(text[:limit], by_code, located or disclosed, disclosed)
+                if hit is not None:
+                    start, end, score, method = hit
+                    found.append(self.finding(DISCLOSE, turn, start, end, score, method,
+                                              "account data given before identity was verified"))
+                    disclosed = account_dealt = True
+            elif verified and (by_code.get("ID.DATA") or _MONEY.search(text)):
+                account_dealt = True
+            if verify_hit is not None:
+                found.append(self.finding(VERIFY, turn, verify_hit.char_start, verify_hit.char_end,
+                                          verify_hit.score, f"pattern:{verify_hit.pattern_id}"))
+                last_check = turn.index
+                if details:
+                    awaiting_answer = True
+                if confirmed or accepted:
+                    verified = True
+            just_answered = False
+        if not any(f.code == VERIFY for f in found) and (account_dealt or disclosed):
+            anchor = next((turns[f.turn] for f in found if f.code == DISCLOSE), agents[min(1, len(agents) - 1)])
+            found.append(self.missing(VERIFY + ".MISSING", anchor,
+                                      "the agent dealt with the account without checking who the caller is"))
+        return found
+
+    @staticmethod
+    def _group(matches: list[PatternMatch]) -> dict[str, list[PatternMatch]]:
+        out: dict[str, list[PatternMatch]] = {}
+        for m in matches:
+            out.setdefault(m.code, []).append(m)
+        return out
+
+    @staticmethod
+    def _disclosure(text: str, by_code: dict[str, list[PatternMatch]], account_open: bool,
+                    disclosed_before: bool) -> tuple[int, int, float, str] | None:
+        """Where in ``text`` the agent reveals account data, with a score and the rule that fired."""
+        data = [m for m in by_code.get("ID.DATA", []) if m.char_end <= len(text)]
+        general = _GENERAL.search(text) and not re.search(r"\byour\b", text, re.I)
+        if len(text.split()) < 7 and not (_MONEY.search(text) or _ADDRESS.search(text) or _DATE.search(text)):
+            data = [m for m in data if m.pattern_id != "id.your-account-data" or not any(
+                w in text[m.char_start:m.char_end].lower() for w in _WEAK_DATA)]
+        # "your balance", "you owe", "card ending": about this customer whatever came before.
+        personal = any(re.search(r"\b(?:your|you|ending)\b", text[m.char_start:m.char_end], re.I) for m in data)
+        if data and not general and (account_open or personal or len(data) >= 2 or _MONEY.search(text)
+                                     or _ADDRESS.search(text)):
+            m = data[0]
+            return m.char_start, m.char_end, 0.8, f"pattern:{m.pattern_id}"
+        if general or not account_open:
+            return None
+        for rx, rule, score in ((_ADDRESS, "address", 0.75), (_MONEY, "amount", 0.7), (_DATE, "date", 0.55)):
+            m = rx.search(text)
+            if m and (rule != "date" or disclosed_before):
+                return m.start(), m.end(), score, f"rule:disclosed-{rule}"
+        if disclosed_before and len(text.split()) >= 7:
+            m = _CONTINUE.search(text)
+            if m:
+                return m.start(), m.end(), 0.6, "rule:disclosed-continued"
+        return None

@@ -1,0 +1,332 @@
+"""The opening: greeting, the agent's name, the organisation's name, an offer of help.
+
+Anti-pattern: "Yeah?" Better practice: "Good morning, thank you for calling Harbour
+Water, my name's Sam, how can I help you today?"
+
+Only the agent's opening turns count: the agent's turns before the customer has said what
+they want (at most three). A bare "Hello?" is a greeting; "what are you calling about?" is an
+offer of help; "go ahead" is not. The agent's name is read after its anchors ("my name is",
+"you're speaking with", "X speaking", "this is", "it's X here"); the organisation after its
+anchors ("thank you for calling", "welcome to", "you're through to", "you've reached") or,
+when the agent opens with a bare name ("Harbour Water, good morning"), from what is left of
+the first words once greetings, the agent's name and team names are taken away. A team
+("council tax", "billing", "reception") is not an organisation. Each element that never
+appears gets a missing finding anchored at the agent's first turn.
+"""
+from __future__ import annotations
+
+import re
+
+from ..types import Finding, Transcript, Turn
+from .base import Detector
+from .patterns import PatternMatch, load_patterns
+
+GREETING, NAME, COMPANY, HELP = "OPEN.GREETING", "OPEN.AGENT_NAME", "OPEN.COMPANY_NAME", "OPEN.OFFER_HELP"
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+|[^\sA-Za-z\d]")
+FILLERS = {"um", "uh", "er", "erm", "ah", "eh", "hmm", "mm", "oh", "yeah", "yep", "yes", "ok", "okay", "right", "so",
+           "well", "now", "there", "again", "sorry"}
+# Words that never name a person or an organisation in an opening.
+STOP = FILLERS | {
+    "a", "an", "the", "and", "or", "to", "of", "in", "on", "at", "for", "with", "by", "from", "is", "are", "am",
+    "was", "be", "it", "it's", "its", "this", "that", "that's", "you", "you're", "your", "you've", "i", "i'm", "me",
+    "my", "we", "we're", "our", "us", "how", "what", "who", "can", "could", "may", "help", "assist", "do", "today",
+    "speaking", "here", "name", "name's", "hello", "hi", "hiya", "hey", "good", "morning", "afternoon", "evening",
+    "thanks", "thank", "calling", "welcome", "through", "reached", "please", "just", "all", "calls", "call",
+    "recorded", "being", "line", "let", "know", "not", "no", "one", "moment", "hold", "holding", "wait", "waiting",
+    "bear", "with", "sec", "second", "apologies", "delay", "busy", "lovely", "great", "fine", "love", "mate", "sir",
+    "madam", "there's", "how's", "be", "been", "will", "i'll", "also", "as", "if", "but", "come", "came", "connected",
+    "put", "transferred", "mrs", "mr", "miss", "ms", "dear", "day", "hullo", "greetings", "speak", "via", "again",
+}
+def _spacy_stop_words() -> set[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return set(STOP_WORDS)
+
+
+STOP |= _spacy_stop_words() | {"ahead", "go", "sorry", "wait", "im", "its", "thats", "youre", "hold"}
+# Departments and teams: part of an opening, never the organisation's name on their own.
+TEAM_WORDS = {
+    "customer", "customers", "service", "services", "care", "billing", "bills", "accounts", "account", "payments",
+    "payment", "cards", "card", "team", "department", "dept", "support", "technical", "tech", "desk", "helpline",
+    "claims", "claim", "policy", "policies", "renewals", "sales", "reception", "switchboard", "council", "tax",
+    "housing", "repairs", "bookings", "booking", "reservations", "orders", "order", "returns", "collections",
+    "lending", "loans", "loan", "mortgages", "mortgage", "savings", "current", "operations", "enquiries", "enquiry",
+    "appointments", "complaints", "fraud", "retentions", "retention", "admin", "administration", "office",
+    "centre", "center", "contact", "general", "main", "benefits", "parking", "waste", "recycling", "planning",
+    "highways", "new", "business", "member", "members", "membership", "patient", "patients", "services", "travel",
+    "help", "faults", "fault", "network", "moves", "home", "broadband", "residential", "commercial", "international",
+    "credit", "debit", "debt", "arrears", "finance", "insurance", "underwriting", "delivery", "deliveries", "returns",
+    "lost", "property", "rent", "rents", "tenancy", "lettings", "estates", "emergency", "emergencies", "out", "hours",
+    "after", "sales", "trade", "team's", "services'", "care's", "and", "&", "line", "desk", "hub", "unit", "group",
+}
+# Words that end an organisation's name: a new clause starts here.
+BOUNDARY = {"my", "you", "you're", "youre", "how", "what", "this", "it's", "calls", "call", "our", "just", "please",
+            "i", "i'm", "im", "we", "um", "uh", "er", "erm", "good", "hello", "hi", "speaking", "can", "today", "and",
+            "where", "who", "please", "so", "all", "before", "thanks", "thank", "now", "here", "is", "are", "may",
+            "yeah", "ok", "okay", "morning", "afternoon", "evening", "hiya", "sorry", "welcome", "if", "your", "with"}
+ORG_SUFFIX = {"bank", "energy", "power", "gas", "electric", "electricity", "water", "waters", "mobile", "telecom",
+              "broadband", "insurance", "insure", "home", "homes", "ltd", "limited", "plc", "group", "council",
+              "building", "society", "finance", "motors", "housing", "association", "trust", "nhs", "surgery",
+              "practice", "clinic", "hospital", "gym", "fitness", "airways", "airlines", "rail", "trains", "travel",
+              "holidays", "hotels", "utilities", "direct", "uk", "services", "solutions", "credit", "union", "mutual",
+              "media", "tv", "networks", "communications", "retail", "stores", "shop", "energy's", "bank's", "water's"}
+
+
+_AFTER_CHECK = re.compile(r"\b(?:verified|through security|passed security|that's you through|all checks out)\b", re.I)
+# Where a bare organisation name can no longer be: a new clause has started.
+CLAUSE_START = {"calls", "call", "this", "how", "what", "just", "please", "i", "we", "our", "can", "before",
+                "conversations", "may", "could", "is", "are", "if", "so"}
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _is_word(tok: str) -> bool:
+    return tok[:1].isalpha()
+
+
+def _name_like(tok: str) -> bool:
+    low = tok.lower()
+    return _is_word(tok) and low not in STOP and low not in TEAM_WORDS and low not in ORG_SUFFIX and len(tok) > 1
+
+
+class Opening(Detector):
+    name = "opening"
+    version = "1.0"
+    codes = {
+        GREETING: "greeting", GREETING + ".MISSING": "greeting",
+        NAME: "agent_name", NAME + ".MISSING": "agent_name",
+        COMPANY: "company_name", COMPANY + ".MISSING": "company_name",
+        HELP: "offer_help", HELP + ".MISSING": "offer_help",
+    }
+    labels = ("greeting", "agent_name", "company_name", "offer_help")
+
+    def detect(self, transcript: Transcript) -> list[Finding]:
+        turns = transcript.turns
+        agents = [t for t in turns if t.speaker == "agent"]
+        if not agents:
+            return []
+        found: list[Finding] = []
+        for turn in self._opening_turns(turns):
+            found.extend(self._read_turn(turn, first=turn.index == agents[0].index))
+        opening = {f.turn for f in found}
+        # An invitation to explain the call can come after a quick security check ("that's you
+        # verified, now tell me what's been going on"): the opening resumes there.
+        for turn in agents[1:5]:
+            if turn.index in opening:
+                continue
+            best = self._best(turn, HELP)
+            if best is None or "else" in turn.text.lower():
+                continue
+            if _AFTER_CHECK.search(turn.text[:best.char_start]):
+                found.append(self.finding(HELP, turn, best.char_start, best.char_end, best.score * 0.9,
+                                          f"pattern:{best.pattern_id}"))
+                break
+        have = {f.code for f in found}
+        for code, what in ((GREETING, "greeting"), (NAME, "agent's name"), (COMPANY, "organisation's name"),
+                           (HELP, "offer of help")):
+            if code not in have:
+                found.append(self.missing(code + ".MISSING", agents[0], f"no {what} in the agent's opening"))
+        return found
+
+    @staticmethod
+    def _opening_turns(turns: tuple[Turn, ...]) -> list[Turn]:
+        """The agent's turns before the customer says what they want (at most three)."""
+        out: list[Turn] = []
+        for t in turns:
+            if t.speaker == "agent":
+                out.append(t)
+                if len(out) == 3:
+                    break
+            elif out and len(t.text.split()) >= 5:
+                break
+        return out
+
+    @staticmethod
+    def _best(turn: Turn, code: str) -> PatternMatch | None:
+        ms = [m for m in load_patterns("opening").match(turn.text) if m.code == code]
+        return ms[0] if ms else None
+
+    def _read_turn(self, turn: Turn, first: bool) -> list[Finding]:
+        text = turn.text
+        matches = load_patterns("opening").match(text)
+        out: list[Finding] = []
+        greet = [m for m in matches if m.code == GREETING]
+        if not greet:
+            # bare "Morning," only when it opens the turn
+            greet = [m for m in matches if m.code == "OPEN.GREETING_START" and not text[:m.char_start].strip(" ,.-")]
+        if greet:
+            g = greet[0]
+            out.append(self.finding(GREETING, turn, g.char_start, g.char_end, g.score, f"pattern:{g.pattern_id}"))
+        helps = [m for m in matches if m.code == HELP]
+        if helps and "else" not in text[max(0, helps[0].char_start - 30):helps[0].char_end + 20].lower():
+            h = helps[0]
+            out.append(self.finding(HELP, turn, h.char_start, h.char_end, h.score, f"pattern:{h.pattern_id}"))
+        taken: set[int] = set()  # word indexes already explained (greeting, name, help ...)
+        words = _words(text)
+        for m in matches:
+            for k, (_, s, e) in enumerate(words):
+                if s >= m.char_start and e <= m.char_end:
+                    taken.add(k)
+        name = self._agent_name(words, taken)
+        if name is not None:
+            k, score, rule = name
+            taken.add(k)
+            out.append(self.finding(NAME, turn, words[k][1], words[k][2], score, f"rule:{rule}"))
+        company = self._company(words, taken, name is not None, first, name[0] if name else None)
+        if company is not None:
+            s, e, score, rule = company
+            out.append(self.finding(COMPANY, turn, s, e, score, f"rule:{rule}"))
+            if name is None:
+                k = self._name_after_org(words, e)
+                if k is not None:
+                    out.append(self.finding(NAME, turn, words[k][1], words[k][2], 0.7, "rule:org-then-name"))
+        return out
+
+    @staticmethod
+    def _name_after_org(words, org_end: int) -> int | None:
+        """ "Harbour Water, Sam." : a single name after the organisation and a comma, then a stop."""
+        k = next((i for i, w in enumerate(words) if w[1] >= org_end), None)
+        while k is not None and k < len(words) and words[k][0].lower() in TEAM_WORDS:
+            k += 1  # "Oakridge Lettings, Nina."
+        if k is None or k >= len(words) or words[k][0] not in (",", "-"):
+            return None
+        k += 1
+        if k >= len(words) or not _name_like(words[k][0]) or not words[k][0][:1].isupper():
+            return None
+        after = words[k + 1][0].lower() if k + 1 < len(words) else "."
+        return k if after in (".", "!", ",", "here", "speaking") else None
+
+    # -- names -------------------------------------------------------------------------------
+    @staticmethod
+    def _agent_name(words, taken) -> tuple[int, float, str] | None:
+        low = [w[0].lower() for w in words]
+        n = len(words)
+
+        def nxt(k: int) -> int | None:
+            """The first word after k that is not a filler or punctuation."""
+            k += 1
+            while k < n and (low[k] in FILLERS or not _is_word(words[k][0])):
+                if low[k] in {".", "?", "!"}:
+                    return None
+                k += 1
+            return k if k < n else None
+
+        for k in range(n):
+            w = low[k]
+            cand, rule = None, ""
+            if w == "name" and k > 0 and low[k - 1] == "my":
+                j = nxt(k)
+                if j is not None and low[j] in ("is", "'s"):
+                    j = nxt(j)
+                cand, rule = j, "my-name-is"
+            elif w in ("name's", "names") and k > 0 and low[k - 1] == "my":
+                cand, rule = nxt(k), "my-name-is"
+            elif w == "speaking" and k + 1 < n and low[k + 1] in ("with", "to"):
+                cand, rule = nxt(k + 1), "speaking-with"
+            elif w == "speaking" and k > 0 and low[k - 1] not in ("i", "am", "who", "you're", "are", "generally"):
+                j = k - 1
+                while j >= 0 and (low[j] in FILLERS or low[j] in {",", "-"}):
+                    j -= 1
+                cand, rule = (j if j >= 0 else None), "x-speaking"
+            elif w == "is" and k > 0 and low[k - 1] == "this":
+                cand, rule = nxt(k), "this-is"
+                if cand is not None and cand + 1 < n and low[cand + 1] in ORG_SUFFIX | TEAM_WORDS:
+                    cand = None
+            elif w in ("i'm", "im") or (w == "am" and k > 0 and low[k - 1] == "i"):
+                j = nxt(k)
+                after = nxt(j) if j is not None else None
+                if j is not None and (after is None or low[after] in BOUNDARY or not _is_word(words[j + 1][0])
+                                      if j + 1 < n else True):
+                    cand, rule = j, "i-am-x"
+            elif w == "here" and k >= 2 and low[k - 2] in ("it's", "its"):
+                cand, rule = k - 1, "its-x-here"
+            elif w in ("through", "thru") and k > 0 and low[k - 1] in ("you're", "youre", "are") and k + 1 < n \
+                    and low[k + 1] == "to":
+                j = nxt(k + 1)
+                after = nxt(j) if j is not None else None
+                single = after is None or low[after] in BOUNDARY or low[after] in ("in",)
+                if j is not None and single and low[j] not in ORG_SUFFIX:
+                    cand, rule = j, "through-to-x"
+            if cand is not None and _name_like(words[cand][0]):
+                return cand, 0.95 if rule != "through-to-x" else 0.8, rule
+        return None
+
+    @staticmethod
+    def _company(words, taken, has_name: bool, first: bool, name_at: int | None = None) -> tuple[int, int, float, str] | None:
+        low = [w[0].lower() for w in words]
+        n = len(words)
+        anchors = (("for", ("calling", "ringing", "phoning", "contacting", "choosing")), ("welcome", ("to",)),
+                   ("through", ("to",)), ("reached", ()), ("this", ("is",)), ("from", ()), ("at", ()))
+        for k in range(n):
+            for head, tails in anchors:
+                if low[k] != head:
+                    continue
+                j = k + 1
+                if tails:
+                    if j >= n or low[j] not in tails:
+                        continue
+                    j += 1
+                if head == "for" and (k == 0 or low[k - 1] not in ("thanks", "thank", "you", "u")):
+                    continue
+                if head == "through" and (k == 0 or low[k - 1] not in ("you're", "youre", "are")):
+                    continue
+                if head in ("from", "at") and not (name_at is not None and 0 < k - name_at <= 2):
+                    continue  # "Sam from Harbour Water", "it's Sam here at Harbour Water"
+                span = Opening._org_span(words, low, j, taken)
+                if span is None:
+                    continue
+                s, e, toks = span
+                if head in ("through", "this") and len(toks) == 1 and toks[0] not in ORG_SUFFIX and not has_name:
+                    continue  # "you're through to Sam" names the agent
+                if head == "this" and not any(t in ORG_SUFFIX for t in toks):
+                    continue
+                return words[s][1], words[e][2], 0.95, f"after-{head}"
+        if not first:
+            return None
+        # A bare organisation name among the first words ("Harbour Water, good morning").
+        limit = min(n, 14)
+        k = 0
+        while k < limit:
+            if low[k] in CLAUSE_START and k not in taken:
+                break
+            if k in taken or not _is_word(words[k][0]) or low[k] in STOP or low[k] in TEAM_WORDS:
+                k += 1
+                continue
+            span = Opening._org_span(words, low, k, taken)
+            if span is not None:
+                s, e, toks = span
+                cased = any(words[i][0][:1].isupper() for i in range(s, e + 1))
+                return words[s][1], words[e][2], 0.8 if cased or len(toks) > 1 else 0.7, "bare-name"
+            k += 1
+        return None
+
+    @staticmethod
+    def _org_span(words, low, j, taken) -> tuple[int, int, list[str]] | None:
+        """The organisation's name starting at word j: until a new clause, the agent's name or a pause."""
+        n = len(words)
+        while j < n and low[j] in ("the", "um", "uh", "er", "erm"):
+            j += 1
+        s, e, toks = None, None, []
+        while j < n:
+            tok, lw = words[j][0], low[j]
+            if not _is_word(tok) and tok not in ("&", "-") or j in taken or lw in BOUNDARY:
+                break
+            if lw in STOP and lw not in ORG_SUFFIX and lw not in TEAM_WORDS:
+                break
+            if s is None:
+                s = j
+            e = j
+            toks.append(lw)
+            j += 1
+        if s is None:
+            return None
+        # Trailing team words are not part of the name ("Harbour Water billing").
+        while toks and toks[-1] in TEAM_WORDS and toks[-1] not in ORG_SUFFIX:
+            toks.pop()
+            e -= 1
+        if not toks or all(t in TEAM_WORDS for t in toks):
+            return None
+        return s, e, toks
