@@ -1,0 +1,104 @@
+"""Taking action to resolve the issue (HEAT.TAKE_ACTION).
+
+Anti-pattern: warm words and no step ("it'll get looked at", "we'll see"), or only looking
+things up ("let me pull up your account"). Better practice: "I've refunded the £40 and
+booked an engineer for Thursday morning."
+
+An action cue is a first-person commitment or report with a resolving verb ("I'll book",
+"I've credited", "I'm escalating"), or a report that a step is done ("that's gone through",
+"the refund has been processed"). A cue is set aside when, in the same sentence and close by,
+the agent only offers ("if you like", "would you like me to"), only looks something up,
+promises vaguely, says they cannot, or asks a question. A callback counts only with a time.
+A call with a complaint and no action gets a missing finding at the agent's reply to the
+first complaint.
+"""
+from __future__ import annotations
+
+import re
+
+from ..types import Finding, Transcript, Turn
+from .apology import clause_end
+from .base import Detector
+from .complaint import complaint_turns, heat_missing, match, spoken
+from .patterns import PatternMatch, load_patterns
+
+CODE = "HEAT.TAKE_ACTION"
+_CALLBACK_VERBS = frozenset({"call", "ring", "phone", "contact"})
+_TIME = re.compile(
+    r"\b(today|tonight|tomorrow|morning|afternoon|evening|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"\d{1,2}(:\d\d)?\s*(am|pm)|o'?clock|by \w+|within|hours?|minutes?|working days?|end of|next week|this week)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.?!](?=\s|$)")
+# Auxiliaries that make "I can / I could / I'd" an offer rather than a commitment.
+_OFFER_AUX = frozenset({"can", "could", "would", "'d"})
+_COMMIT_AUX = frozenset({"will", "'ll", "have", "'ve", "am", "'m", "are", "'re", "going", "just", "already", "gone"})
+
+
+def _same_sentence(text: str, a: int, b: int) -> bool:
+    lo, hi = min(a, b), max(a, b)
+    return not _SENTENCE_END.search(text, lo, hi)
+
+
+def _sentence_of(text: str, pos: int) -> tuple[int, int]:
+    starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, pos)]
+    start = starts[-1] if starts else 0
+    m = _SENTENCE_END.search(text, pos)
+    return start, (m.end() if m else len(text))
+
+
+class Action(Detector):
+    name = "action"
+    version = "1.0"
+    codes = {CODE: "take_action", f"{CODE}.MISSING": "take_action"}
+    labels = ("take_action",)
+
+    def detect(self, transcript: Transcript) -> list[Finding]:
+        threshold = self.threshold("min_score", 0.5)
+        found: list[Finding] = []
+        for turn in transcript.turns:
+            if turn.speaker != "agent":
+                continue
+            best = self._best(turn)
+            if best and best[2] >= threshold:
+                start, end, score, method = best
+                found.append(self.finding(CODE, turn, start, clause_end(turn.text, end), score, method))
+        if not found and complaint_turns(transcript):
+            found = heat_missing(self, transcript, f"{CODE}.MISSING", "take action")
+        return found
+
+    def _best(self, turn: Turn):
+        text = turn.text
+        matches = match(load_patterns("action"), text)
+        blocks = [m for m in matches if m.code != CODE]
+        words = spoken(text).words
+        best = None
+        for m in matches:
+            if m.code != CODE:
+                continue
+            score = self._score(m, words, text, blocks)
+            if score is None:
+                continue
+            if best is None or score > best[2]:
+                best = (m.char_start, m.char_end, score, f"pattern:{m.pattern_id}")
+        return best
+
+    def _score(self, m: PatternMatch, words: list[str], text: str, blocks: list[PatternMatch]) -> float | None:
+        score = m.score
+        for b in blocks:
+            near = b.token_end >= m.token_start - 6 and b.token_start <= m.token_end + 6
+            if near and _same_sentence(text, b.char_start, m.char_start):
+                return None
+        s_start, s_end = _sentence_of(text, m.char_start)
+        if text[s_start:s_end].rstrip().endswith("?"):
+            return None  # "Have you been refunded?", "Shall I book that?"
+        if m.pattern_id == "act.i-will-do":
+            chain = set(words[m.token_start + 1:m.token_end - 1])
+            verb = words[m.token_end - 1]
+            if chain & _OFFER_AUX and not chain & _COMMIT_AUX:
+                score = 0.45  # "I can book that" is an offer until it is done
+            if verb in _CALLBACK_VERBS and not _TIME.search(text[m.char_end:m.char_end + 80]):
+                score = 0.4  # a callback counts only at a stated time
+            if chain & {"have", "'ve"} and verb.endswith("ed"):
+                score = min(0.95, score + 0.05)
+        return score

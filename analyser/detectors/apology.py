@@ -1,0 +1,81 @@
+"""Apologising for the problem (HEAT.APOLOGIZE).
+
+Anti-pattern: a complaint met with no word of apology, or with an apology only for the
+conversation itself ("sorry, could you repeat that?"). Better practice: "I'm sorry nobody
+called you back, that's not good enough."
+
+Every "sorry"/"apologise" in an agent turn is a candidate. A "sorry" that repairs the
+conversation (asking to repeat, one moment, a slip in the call's own procedure) or that is
+sympathy ("sorry to hear that", which is empathy) is set aside. A bare "sorry" counts only
+when it answers a complaint. A call with a complaint and no apology gets a missing finding
+anchored at the agent's reply to the first complaint.
+"""
+from __future__ import annotations
+
+import re
+
+from ..types import Finding, Transcript, Turn
+from .base import Detector
+from .complaint import complaint_turns, heat_missing, match
+from .patterns import load_patterns
+
+CODE = "HEAT.APOLOGIZE"
+_CLAUSE_END = re.compile(r"[.?!;](?=\s|$)")  # not the point in "£67.40"
+
+
+def clause_end(text: str, start: int, limit: int = 90) -> int:
+    """End of the clause that begins at ``start``: the next full stop or question mark."""
+    m = _CLAUSE_END.search(text, start)
+    end = m.start() if m else len(text)
+    return min(end, start + limit) if end - start > limit else end
+
+
+class Apology(Detector):
+    name = "apology"
+    version = "1.0"
+    codes = {CODE: "apologize", f"{CODE}.MISSING": "apologize"}
+    labels = ("apologize",)
+
+    def detect(self, transcript: Transcript) -> list[Finding]:
+        threshold = self.threshold("min_score", 0.5)
+        complaints = {t.index for t in complaint_turns(transcript)}
+        found: list[Finding] = []
+        last_customer: Turn | None = None
+        for turn in transcript.turns:
+            if turn.speaker != "agent":
+                last_customer = turn
+                continue
+            after_complaint = last_customer is not None and last_customer.index in complaints
+            best = self._best(turn, after_complaint)
+            if best and best[2] >= threshold:
+                start, end, score, method = best
+                found.append(self.finding(CODE, turn, start, clause_end(turn.text, end), score, method))
+        if not found:
+            found = heat_missing(self, transcript, f"{CODE}.MISSING", "apologise")
+        return found
+
+    def _best(self, turn: Turn, after_complaint: bool):
+        matches = match(load_patterns("apology"), turn.text)
+        blocked = [m for m in matches if m.code != CODE]
+        best = None
+        for m in matches:
+            if m.code != CODE:
+                continue
+            # A repair or sympathy cue that starts at this "sorry" (or covers it) voids it.
+            if any(b.char_start <= m.char_end and m.char_start <= b.char_end and b.char_start >= m.char_start - 25
+                   and b.char_end >= m.char_end for b in blocked):
+                continue
+            if _bare_question(turn.text, m.char_end):
+                continue
+            score = m.score
+            if m.pattern_id in ("apo.sorry", "apo.so-sorry", "apo.i-am-sorry"):
+                score = score + 0.1 if after_complaint else score - 0.15
+            if best is None or score > best[2]:
+                best = (m.char_start, m.char_end, min(score, 0.99), f"pattern:{m.pattern_id}")
+        return best
+
+
+def _bare_question(text: str, end: int) -> bool:
+    """'Sorry?' on its own asks the customer to repeat."""
+    rest = text[end:end + 2]
+    return rest.startswith("?")

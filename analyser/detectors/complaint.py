@@ -1,0 +1,326 @@
+"""The customer's complaint (HEAT.COMPLAINT), and what the HEAT detectors share.
+
+Anti-pattern: treating every caller with a problem as complaining, or missing the quiet
+complaint ("so nobody was going to tell me, then"). A complaint is dissatisfaction with the
+organisation, or a problem it caused: its bill, product, staff, delay, broken promise, and
+the pushback and sarcasm that follow a poor answer ("That's it?", "Brilliant.").
+
+Customer turns are matched against phrase families (negative evaluation, failure and delay,
+repeated contact, wrong charges, broken promises). A cue that the organisation did not cause
+the problem (a storm, a fraudster, the customer's own slip) lowers the score unless the
+customer is also unhappy with how it is being handled. Two context rules add what patterns
+cannot see: a sarcastic one-word verdict after bad news, and an echo of the agent's own
+words thrown back as a question ("A note? Is that it?").
+
+Shared with hear/empathy/apology/action: the spoken-text matcher (fillers, punctuation and
+unpunctuated contractions normalised, so raw speech-recognition text matches the same
+phrases) and ``complaint_turns``, which decides whether HEAT applies to a call.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import weakref
+from dataclasses import dataclass
+
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.tokens import Doc
+
+from ..nlp import make_doc, tokenizer_nlp
+from ..types import Finding, Transcript, Turn
+from .base import Detector
+from .patterns import PatternMatch, PatternSet, load_patterns
+
+# --- spoken text -------------------------------------------------------------------------
+
+FILLERS = frozenset({"um", "uh", "er", "erm", "uhm", "umm", "uhh", "hmm", "mm", "mhm", "ehm"})
+# Contractions as speech recognisers write them, expanded to the words patterns use.
+_EXPAND = {
+    "im": ("i", "am"), "ive": ("i", "have"), "youre": ("you", "are"), "youve": ("you", "have"),
+    "weve": ("we", "have"), "theyre": ("they", "are"), "theyve": ("they", "have"),
+    "thats": ("that", "'s"), "theres": ("there", "'s"), "whats": ("what", "'s"), "heres": ("here", "'s"),
+    "dont": ("do", "not"), "cant": ("can", "not"), "cannot": ("can", "not"), "wont": ("will", "not"),
+    "didnt": ("did", "not"), "doesnt": ("does", "not"), "isnt": ("is", "not"), "wasnt": ("was", "not"),
+    "havent": ("have", "not"), "hasnt": ("has", "not"), "hadnt": ("had", "not"), "arent": ("are", "not"),
+    "werent": ("were", "not"), "couldnt": ("could", "not"), "wouldnt": ("would", "not"),
+    "shouldnt": ("should", "not"), "aint": ("is", "not"), "gonna": ("going", "to"),
+    "wanna": ("want", "to"), "gotta": ("got", "to"), "lemme": ("let", "me"), "id": ("i", "would"),
+    "youll": ("you", "will"), "itll": ("it", "will"), "itd": ("it", "would"), "shes": ("she", "'s"),
+}
+_CLITICS = {"'m": "am", "'re": "are", "'ve": "have", "'ll": "will", "n't": "not", "'d": "would"}
+_BARE_CLITICS = {"m": "am", "re": "are", "ve": "have", "ll": "will", "d": "would", "s": "'s", "nt": "not"}
+_PRONOUNS = frozenset({"i", "you", "we", "they", "he", "she", "it", "that", "there", "who", "what", "here", "where"})
+_NOT_HOSTS = frozenset({"do", "does", "did", "is", "was", "are", "were", "have", "has", "had", "could", "would",
+                        "should", "must", "need", "can", "will", "ai"})
+# Words the tokenizer splits in two ("gonna" -> "gon" "na").
+_PAIRS = {("gon", "na"): ("going", "to"), ("wan", "na"): ("want", "to"), ("got", "ta"): ("got", "to"),
+          ("lem", "me"): ("let", "me"), ("gim", "me"): ("give", "me")}
+# "ill" is "I'll" unless it reads as being unwell.
+_ILL_BEFORE = frozenset({"been", "was", "is", "very", "so", "really", "feeling", "fell", "fallen", "gets", "got", "being"})
+
+
+_ID_AFTER = frozenset({"customer", "account", "user", "photo", "caller", "email", "reference", "your", "my", "the", "an"})
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """A turn's text as normalised tokens, each mapped back to its characters in the text."""
+
+    text: str
+    doc: Doc
+    spans: tuple[tuple[int, int], ...]
+
+    @property
+    def words(self) -> list[str]:
+        return [t.lower_ for t in self.doc]
+
+    def chars(self, token_start: int, token_end: int) -> tuple[int, int]:
+        return self.spans[token_start][0], self.spans[token_end - 1][1]
+
+
+@functools.lru_cache(maxsize=8192)
+def spoken(text: str) -> Spoken:
+    words: list[str] = []
+    spans: list[tuple[int, int]] = []
+    raw = make_doc(text.replace("\u2019", "'"))
+    for i, tok in enumerate(raw):
+        low = tok.lower_
+        if tok.is_punct or tok.is_space or low in FILLERS:
+            continue
+        span = (tok.idx, tok.idx + len(tok.text))
+        nxt = raw[i + 1].lower_ if i + 1 < len(raw) else ""
+        if words and (words[-1], low) in _PAIRS and spans[-1][1] == tok.idx:
+            words[-1], low = _PAIRS[(words[-1], low)]
+        host = _NOT_HOSTS if low == "nt" else _PRONOUNS
+        if low in _BARE_CLITICS and words and words[-1] in host and spans[-1][1] == tok.idx:
+            low = _BARE_CLITICS[low]  # "ive" split as "i" "ve"
+        if low in _CLITICS:
+            low = _CLITICS[low]
+        elif low in ("ca", "wo") and nxt in ("n't", "nt"):
+            low = "can" if low == "ca" else "will"
+        elif low == "ill" and (not words or words[-1] not in _ILL_BEFORE) and nxt not in ("", "and", "with", "health"):
+            words += ["i", "will"]
+            spans += [span, span]
+            continue
+        if low in _EXPAND and not (low == "id" and (tok.text == "ID" or (words and words[-1] in _ID_AFTER))):
+            for part in _EXPAND[low]:
+                words.append(part)
+                spans.append(span)
+            continue
+        words.append(low)
+        spans.append(span)
+    doc = Doc(tokenizer_nlp().vocab, words=words, spaces=[True] * len(words))
+    return Spoken(text, doc, tuple(spans))
+
+
+@functools.lru_cache(maxsize=16384)
+def match(patterns: PatternSet, text: str) -> tuple[PatternMatch, ...]:
+    """Pattern matches on the spoken form of ``text``, with character offsets into ``text``.
+
+    Cached: the HEAT detectors look at the same turn with each other's patterns."""
+    sp = spoken(text)
+    if not sp.words:
+        return ()
+    out = []
+    for m in patterns.match_doc(sp.doc):
+        start, end = sp.chars(m.token_start, m.token_end)
+        if _SENTENCE_BREAK.search(text, start, end):
+            continue  # a phrase does not run across sentences ("I'm sorry. Let me ...")
+        out.append(PatternMatch(m.pattern_id, m.code, start, end, m.score, m.token_start, m.token_end))
+    return tuple(out)
+
+
+_SENTENCE_BREAK = re.compile(r"[.?!](?=\s)")
+# Words that say nothing about the customer's problem, kept out of word-overlap checks.
+_GENERIC = frozenset("""
+yeah yes yep ok okay right sure well oh ah please thanks thank lovely great fine just really
+actually basically call calling phone ring today now time thing things bit lot get got go going
+want need like know think say said tell told mean look let help sorry customer account number
+name mr mrs ms miss one two three four five six seven eight nine ten day week month can could
+would will shall might must see check pounds pound work works new send take read card long number
+fine sort sorted happen happened bit yesterday tomorrow morning afternoon
+""".split())
+_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+
+
+def stem(word: str) -> str:
+    for suf in _SUFFIXES:
+        if word.endswith(suf) and len(word) - len(suf) >= 4:
+            return word[: -len(suf)]
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    """Stems of the words in ``text`` that carry its content (no stop or filler words)."""
+    out = set()
+    for w in spoken(text).words:
+        if len(w) < 3 or w in STOP_WORDS or w in _GENERIC or not any(c.isalnum() for c in w):
+            continue
+        out.add(stem(w))
+    return out
+
+
+def is_question(text: str) -> bool:
+    """Whether a turn asks something: a question mark, or (unpunctuated speech) a question opening."""
+    if "?" in text:
+        return True
+    words = spoken(text).words
+    return bool(_QUESTION_START.search(" ".join(words)))
+
+
+_QUESTION_START = re.compile(
+    r"(^|\b(?:so|and|ok|okay|right)\s)(is|are|was|were|do|does|did|have|has|had|can|could|when|where|which|what|how|why)"
+    r"\s(it|you|they|that|this|there|the|your|long|often|many|much|did|does|do|is|was|exactly|just|only)\b"
+)
+
+
+# --- complaint -----------------------------------------------------------------------------
+
+COMPLAINT = "HEAT.COMPLAINT"
+_SARCASM = re.compile(r"(?:^|[.!?]\s+)\W*((?:oh\s+)?(?:brilliant|great|lovely|wonderful|fantastic|marvellous|perfect|typical|charming|terrific|whatever)\b[.!,]|whatever\W*$)",
+                      re.IGNORECASE)
+_THATS_IT = re.compile(r"\b(that's|thats|that is|is that) (it|all)\s*\?", re.IGNORECASE)
+# Words that open a real question or a reply, never an echo of the agent's word.
+_OPENERS = frozenset("can could will would do does did is are was were have has what when where which how why who well so and but".split())
+_BAD_NEWS = frozenset("not never no nobody cancelled failed unfortunately only cannot afraid wasn't didn't can't won't isn't".split())
+_AGREEMENT = frozenset("ok okay fine great perfect lovely thanks thank brilliant good yes yeah yep cheers hello hi hiya morning".split())
+# An echoed hedge ("Might." / "should") is a challenge even without a question mark.
+_HEDGES = frozenset("might should maybe possibly hopefully probably eventually soon sometime note only just try".split())
+_THANKS = frozenset({"thanks", "thank", "cheers", "appreciate"})
+
+
+@dataclass(frozen=True)
+class Cue:
+    turn: Turn
+    char_start: int
+    char_end: int
+    score: float
+    method: str
+
+
+def _noisy_or(scores: list[float]) -> float:
+    p = 1.0
+    for s in scores:
+        p *= 1.0 - s
+    return 1.0 - p
+
+
+def score_complaint(turn: Turn, previous_agent: Turn | None) -> Cue | None:
+    """The complaint cue of one customer turn with its confidence, or None."""
+    matches = match(load_patterns("complaint"), turn.text)
+    positive = [m for m in matches if m.code == COMPLAINT]
+    # A not-the-organisation cue inside a complaint cue ("it's not my fault") is void.
+    not_org = [m for m in matches if m.code == "CUE.NOT_ORG"
+               and not any(p.char_start <= m.char_start and m.char_end <= p.char_end for p in positive)]
+    best: dict[str, PatternMatch] = {}
+    for m in positive:  # one vote per pattern id
+        if m.pattern_id not in best or m.score > best[m.pattern_id].score:
+            best[m.pattern_id] = m
+    scores = [m.score for m in best.values()]
+    cue = None
+    if best:
+        top = max(best.values(), key=lambda m: (m.score, m.char_end - m.char_start))
+        cue = Cue(turn, top.char_start, top.char_end, _noisy_or(scores), f"pattern:{top.pattern_id}")
+    context = _context_cue(turn, previous_agent)
+    if context and (cue is None or context.score > cue.score):
+        cue = context
+    if cue and not_org:
+        # Not the organisation's doing (storm, fraud, own mistake): only unhappiness with
+        # the handling makes it a complaint, and only a strong cue shows that.
+        strong = [s for s in scores if s >= 0.85]
+        cue = Cue(turn, cue.char_start, cue.char_end, cue.score * (0.75 if strong else 0.4), cue.method)
+    return cue
+
+
+def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
+    text = turn.text
+    sp = spoken(text)
+    words = sp.words
+    if previous_agent is None or not words or set(words) & _THANKS:
+        return None
+    agent_said = set(spoken(previous_agent.text).words)
+    m = _THATS_IT.search(text)
+    if m:
+        return Cue(turn, m.start(), m.end(), 0.8, "rule:is-that-it")
+    m = _SARCASM.search(text)
+    if m and (len(words) > 1 or "whatever" in words):
+        if agent_said & _BAD_NEWS or "whatever" in words or any(w in ("so", "again", "paying", "still") for w in words[1:4]):
+            return Cue(turn, m.start(1), m.end(1), 0.7, "rule:sarcasm")
+    # Echo pushback: the customer's opening words throw the agent's own word back as a
+    # challenge ("Expired?", "A note. Right.", "might").
+    first = re.split(r"(?<=[.?!])\s", text.strip(), maxsplit=1)[0]
+    head = [w for w in spoken(first).words if w not in _AGREEMENT]
+    echoed = [w for w in head if w in agent_said and w not in STOP_WORDS]
+    if head and head[0] in _HEDGES and head[0] in agent_said:
+        echoed, head = [head[0]], head[:1]  # unpunctuated speech: "should can you not make sure"
+    if not head or len(head) > 3 or not echoed or head[0] in _OPENERS:
+        return None
+    hedge = any(w in _HEDGES for w in echoed)
+    challenge = first.rstrip().endswith("?") or re.match(r"\W*(right|great|brilliant|really|seriously)\b", text[len(first):].strip(), re.I)
+    if hedge or challenge:
+        end = len(first.rstrip())
+        return Cue(turn, sp.spans[0][0], end, 0.65 if hedge else 0.6, "rule:echo-pushback")
+    return None
+
+
+_CACHE: dict[int, tuple[weakref.ref, list[Cue]]] = {}
+
+
+def complaint_cues(transcript: Transcript, threshold: float = 0.5) -> list[Cue]:
+    """Every customer turn judged a complaint, with its cue. Cached per transcript object."""
+    key = id(transcript)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is transcript and threshold == 0.5:
+        return hit[1]
+    cues: list[Cue] = []
+    previous_agent: Turn | None = None
+    for turn in transcript.turns:
+        if turn.speaker == "agent":
+            previous_agent = turn
+            continue
+        cue = score_complaint(turn, previous_agent)
+        if cue is not None and cue.score >= threshold:
+            cues.append(cue)
+    if threshold == 0.5:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = (weakref.ref(transcript), cues)
+    return cues
+
+
+def complaint_turns(transcript: Transcript) -> list[Turn]:
+    """The customer turns that complain; HEAT applies to a call only when there is one."""
+    return [c.turn for c in complaint_cues(transcript)]
+
+
+def missing_anchor(transcript: Transcript) -> Turn | None:
+    """Where a missing HEAT step is anchored: the agent turn right after the first complaint."""
+    first = complaint_turns(transcript)
+    if not first:
+        return None
+    for turn in transcript.turns[first[0].index + 1:]:
+        if turn.speaker == "agent":
+            return turn
+    return first[0]
+
+
+def heat_missing(detector: Detector, transcript: Transcript, code: str, step: str) -> list[Finding]:
+    """A missing finding for a HEAT step, only when the call has a complaint."""
+    anchor = missing_anchor(transcript)
+    if anchor is None:
+        return []
+    return [detector.missing(code, anchor, f"the customer complained and the agent did not {step}")]
+
+
+class Complaint(Detector):
+    name = "complaint"
+    version = "1.0"
+    codes = {COMPLAINT: "complaint"}
+    labels = ("complaint",)
+
+    def detect(self, transcript: Transcript) -> list[Finding]:
+        threshold = self.threshold("min_score", 0.5)
+        return [
+            self.finding(COMPLAINT, c.turn, c.char_start, c.char_end, c.score, c.method)
+            for c in complaint_cues(transcript, threshold)
+        ]

@@ -1,0 +1,67 @@
+"""Empathising with the customer (HEAT.EMPATHIZE).
+
+Anti-pattern: going straight to account details after the customer says they have been
+without heating for a week. Better practice: "That must be really hard, especially with the
+cold snap. Let's get this sorted."
+
+Agent turns are matched against phrase families of sympathy ("sorry to hear", "that must be
+stressful", "I'd be annoyed too", "I can understand why"). Weaker cues ("I understand",
+"take your time", "we'll get this sorted") count only in reply to a complaint. A call with a
+complaint and no empathy gets a missing finding anchored at the agent's reply to the first
+complaint.
+"""
+from __future__ import annotations
+
+from ..types import Finding, Transcript, Turn
+from .apology import clause_end
+from .base import Detector
+from .complaint import complaint_turns, heat_missing, match
+from .patterns import load_patterns
+
+CODE = "HEAT.EMPATHIZE"
+# Cues that are reassurance or plain acknowledgement unless they answer a complaint.
+_WEAK = frozenset({"emp.understand-bare"})
+_WEAK_PHRASES = ("take your time", "please do not worry", "no need to worry", "we will get", "i will get this",
+                 "i promise", "i can imagine")
+
+
+class Empathy(Detector):
+    name = "empathy"
+    version = "1.0"
+    codes = {CODE: "empathize", f"{CODE}.MISSING": "empathize"}
+    labels = ("empathize",)
+
+    def detect(self, transcript: Transcript) -> list[Finding]:
+        threshold = self.threshold("min_score", 0.5)
+        complaints = {t.index for t in complaint_turns(transcript)}
+        found: list[Finding] = []
+        last_customer: Turn | None = None
+        for turn in transcript.turns:
+            if turn.speaker != "agent":
+                last_customer = turn
+                continue
+            after_complaint = last_customer is not None and last_customer.index in complaints
+            best = self._best(turn, after_complaint)
+            if best and best[2] >= threshold:
+                start, end, score, method = best
+                found.append(self.finding(CODE, turn, start, clause_end(turn.text, end), score, method))
+        if not found:
+            found = heat_missing(self, transcript, f"{CODE}.MISSING", "empathise")
+        return found
+
+    def _best(self, turn: Turn, after_complaint: bool):
+        matches = match(load_patterns("empathy"), turn.text)
+        polite = [m for m in matches if m.code != CODE]
+        best = None
+        for m in matches:
+            if m.code != CODE:
+                continue
+            if any(p.char_start <= m.char_start < p.char_end for p in polite):
+                continue
+            score = m.score
+            quote = turn.text[m.char_start:m.char_end].lower()
+            if m.pattern_id in _WEAK or any(quote.startswith(w) for w in _WEAK_PHRASES):
+                score = 0.7 if after_complaint else 0.35
+            if best is None or score > best[2]:
+                best = (m.char_start, m.char_end, score, f"pattern:{m.pattern_id}")
+        return best

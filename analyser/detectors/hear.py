@@ -1,0 +1,131 @@
+"""Hearing the customer's problem (HEAT.HEAR): active listening, not bare backchannels.
+
+Anti-pattern: "OK. Can I take your postcode?" straight after a long account of a missed
+engineer visit. Better practice: "Right, so the engineer didn't turn up on Monday and nobody
+rang you. Is it the boiler or the hot water that's out?"
+
+A turn hears the customer when it restates the problem ("so just so I've got this right"),
+asks a clarifying or troubleshooting question ("is it every radiator or just the one?"), or
+acknowledges the specifics, which is judged by the content words it shares with what the
+customer said before it. Security questions, and words that appear only inside an apology
+("sorry about the parcel"), do not count. A call with a complaint and no listening gets a
+missing finding anchored at the agent's reply to the first complaint.
+"""
+from __future__ import annotations
+
+import re
+
+from ..types import Finding, Transcript, Turn
+from .apology import clause_end
+from .base import Detector
+from .complaint import complaint_turns, content_words, heat_missing, is_question, match
+from .patterns import load_patterns
+
+CODE = "HEAT.HEAR"
+_SENTENCE = re.compile(r".+?(?:[.?!]+(?=\s|$)|$)", re.S)
+# Explaining the cause is not hearing the problem ("the direct debit failed at our end").
+_CAUSE = re.compile(r"\b(because|what's happened|what has happened|the reason|due to|caused by|that's why|which is why)\b", re.I)
+_ACK = re.compile(r"^\W*((right|okay|ok|i see|ah|oh|yes|yeah|got it|mm|hm|of course|sure|thank you|thanks|lovely|great)\b\W*)+", re.I)
+_INFORMS = re.compile(r"so (you|it|they)('ll| will| can| need| should| could| may| might| won't| wont| don't have)\b", re.I)
+# How far back the customer's words count: their turns since this many agent turns ago.
+_WINDOW = 8
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of a turn (a whole unpunctuated turn is one)."""
+    return [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
+
+
+class Hear(Detector):
+    name = "hear"
+    version = "1.0"
+    codes = {CODE: "hear", f"{CODE}.MISSING": "hear"}
+    labels = ("hear",)
+
+    def detect(self, transcript: Transcript) -> list[Finding]:
+        threshold = self.threshold("min_score", 0.5)
+        complaints = {t.index for t in complaint_turns(transcript)}
+        found: list[Finding] = []
+        turns = transcript.turns
+        for turn in turns:
+            if turn.speaker != "agent":
+                continue
+            said = self._customer_words(turns, turn.index, complaints)
+            if not said:
+                continue
+            best = self._best(turn, said)
+            if best and best[2] >= threshold:
+                start, end, score, method = best
+                found.append(self.finding(CODE, turn, start, end, score, method))
+        if not found:
+            found = heat_missing(self, transcript, f"{CODE}.MISSING", "show they heard the problem")
+        return found
+
+    @staticmethod
+    def _customer_words(turns, index: int, complaints: set[int]) -> set[str]:
+        """Content words of the customer's problem or request in the recent turns before ``index``."""
+        words: set[str] = set()
+        for t in turns[max(0, index - _WINDOW):index]:
+            if t.speaker == "customer" and (t.index in complaints or len(t.text.split()) >= 6):
+                words |= content_words(t.text)
+        return words
+
+    def _best(self, turn: Turn, said: set[str]):
+        text = turn.text
+        matches = match(load_patterns("hear"), text)
+        security = [m for m in matches if m.code == "CUE.SECURITY"]
+        acting = [m for m in match(load_patterns("action"), text) if m.code == "HEAT.TAKE_ACTION"]
+        feeling = [m for m in match(load_patterns("empathy"), text) if m.code == "HEAT.EMPATHIZE"]
+        masked = _mask_apologies(text)
+        best = None
+        for s_start, s_end in sentences(text):
+            sentence = text[s_start:s_end]
+            shared = content_words(masked[s_start:s_end]) & said
+            cues = [m for m in matches if m.code == CODE and s_start <= m.char_start < s_end]
+            score, method = 0.0, ""
+            for m in cues:
+                # A security question right where the cue is makes it routine, not listening.
+                if any(m.char_start - 10 <= x.char_start <= m.char_start + 60 for x in security):
+                    continue
+                after = content_words(masked[m.char_start:clause_end(text, m.char_end, 120)]) & said
+                s = m.score
+                if m.pattern_id == "hear.so-restate":
+                    at_start = not _ACK.sub("", text[s_start:m.char_start]).strip(" ,")
+                    second_person = text[m.char_start:m.char_end].lower().startswith("so you")
+                    in_action = any(s_start <= x.char_start < s_end for x in acting)
+                    if _INFORMS.match(text, m.char_start):
+                        continue  # "so you'll be on metered charges" tells, it does not restate
+                    if not after or in_action or not (at_start or second_person):
+                        continue  # "... so the last two months were estimated" explains, it does not restate
+                elif m.pattern_id == "hear.restate" and not after and len(sentence.split()) > 3:
+                    s -= 0.3
+                elif m.pattern_id == "hear.confirm-from-account":
+                    if not after:
+                        continue
+                    s = 0.4 + 0.15 * min(len(after), 2)
+                if s > score:
+                    score, method = s, f"pattern:{m.pattern_id}"
+            if not cues or not score:
+                in_security = any(s_start <= x.char_start < s_end for x in security)
+                in_action = any(s_start <= x.char_start < s_end for x in acting)
+                in_feeling = any(s_start <= x.char_start < s_end for x in feeling)
+                if is_question(sentence) and shared and not in_security:
+                    score, method = 0.6 + 0.1 * min(len(shared), 2), "rule:question-about-problem"
+                elif len(shared) >= 2 and not in_action and (_ACK.search(sentence) or in_feeling):
+                    score, method = 0.5 + 0.05 * min(len(shared), 4), "rule:acknowledges-specifics"
+            if score and _CAUSE.search(sentence):
+                score -= 0.25
+            if score and (best is None or score > best[2]):
+                best = (s_start + len(sentence) - len(sentence.lstrip()), s_start + len(sentence.rstrip()),
+                        min(score, 0.99), method)
+        return best
+
+
+def _mask_apologies(text: str) -> str:
+    """The text with apology clauses blanked, so words named only in "sorry about X" do not count."""
+    chars = list(text)
+    for m in match(load_patterns("apology"), text):
+        if m.code == "HEAT.APOLOGIZE":
+            for i in range(m.char_start, clause_end(text, m.char_end)):
+                chars[i] = " "
+    return "".join(chars)
