@@ -162,4 +162,4 @@ def read_text(path: str | Path) -> Transcript:
     if not turns:
         raise TranscriptError("TRN004", f"{path}: no 'Agent:' or 'Customer:' lines found")
     source = {"kind": "transcript", "format": "text", "path": str(path)}
-    return transcript_from_record({"id": path.stem, "turns": turns}, str(path), path.stem, source)
+    return transcript_from_record({"turns": turns}, str(path), path.stem, source)
