@@ -73,7 +73,7 @@ def _analyser(files: list[str], model: str) -> None:
 
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
-        code = main(["run", *files, "--out", out, "--model", model, "--quiet"])
+        code = main(["run", *files, "--out", out, "--model", model, "--no-progress"])
         wall = time.perf_counter() - started
     print(json.dumps({"wall_s": wall, "exit_code": code, "peak_rss_mb": _peak_mb()}))
 
