@@ -11,7 +11,9 @@ input, call_id, status (ok / failed / skipped), error ({code, message} or null).
 appended to a temporary file with fsync and the file is renamed into place when the batch
 ends, so the manifest is never half-written either.
 
-The local engine runs calls one after another in this process, loading the speech model once.
+Recordings are transcribed by an engine (analyser.engines): by default every core of this
+machine with one model loaded, or the workers of a Ray cluster (``engine="ray"``). Results are
+taken back in input order, so outputs and manifest are the same whichever engine ran them.
 Logs carry ids and numbers only, never call text.
 """
 from __future__ import annotations
@@ -28,9 +30,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from . import __version__
+from .engines import batch_progress, open_engine
 from .errors import AnalyserError, InputError
-from .pipeline import (AUDIO_EXTENSIONS, CallResult, finish_call, make_transcriber,
-                       resolve_detectors, resolve_template, sha256_file, transcribe_recording)
+from .pipeline import (AUDIO_EXTENSIONS, CallResult, finish_call, resolve_detectors, resolve_template,
+                       sha256_file)
 from .scorecard import Template
 from .transcripts import read_jsonl, read_text, safe_call_id
 from .types import Transcript
@@ -111,8 +114,10 @@ class Job:
 
 def _entry(input: str, status: str, call_id: str | None = None, error: AnalyserError | None = None,
            **extra: Any) -> dict[str, Any]:
+    from .redact import mask_text  # an error may quote the input: card and bank numbers never pass
+
     return {"input": input, "call_id": call_id, "status": status,
-            "error": error.to_dict() if error else None, **extra}
+            "error": {"code": error.code, "message": mask_text(error.message)} if error else None, **extra}
 
 
 def _files(root: Path, exclude: Path | None) -> Iterator[Path]:
@@ -218,7 +223,8 @@ def _same_call(a: Job, b: Job) -> bool:
 
 
 # -- settings and keys -----------------------------------------------------------------
-def settings_of(kind: str, *, template: Template, detectors: list, model: str, agent_channel: str) -> dict[str, Any]:
+def settings_of(kind: str, *, template: Template, detectors: list, model: str, agent_channel: str,
+                device: str = "cpu") -> dict[str, Any]:
     """What a call's result depends on besides its input. Typed transcripts do not depend
     on the speech model, so changing ``--model`` re-runs recordings only."""
     settings: dict[str, Any] = {
@@ -227,7 +233,9 @@ def settings_of(kind: str, *, template: Template, detectors: list, model: str, a
         "detectors": [{"name": d.name, "version": d.version, "config": d.config} for d in detectors],
     }
     if kind == "audio":
-        settings["asr"] = {"model": str(model), "agent_channel": agent_channel}
+        settings["asr"] = {"model": str(model), "agent_channel": agent_channel, "decoder": "batched"}
+        if device != "cpu":  # a GPU decodes in float16: its words may differ slightly
+            settings["asr"]["device"] = device
     return settings
 
 
@@ -299,6 +307,7 @@ def format_summary(s: BatchSummary) -> str:
         ("mean score", mean),
         ("audio transcribed", f"{s.audio_seconds:.1f} s"),
         ("wall time", f"{s.wall_seconds:.1f} s"),
+        ("audio s per wall s", f"{s.audio_seconds / s.wall_seconds:.2f}" if s.wall_seconds > 0 else "-"),
     ]
     width = max(len(k) for k, _ in rows)
     line = "-" * (width + 12)
@@ -332,19 +341,27 @@ def run_batch(
     progress: bool = False,
     echo: Callable[[str], None] | None = None,
     transcriber=None,
+    engine: str = "local",
+    address: str | None = None,
+    device: str = "cpu",
+    workers: int | None = None,
+    db: str | Path | None = None,
 ) -> BatchSummary:
     """Analyse every call found in ``paths``; write results and the manifest under ``out``.
 
     The template and detectors are loaded (and validated) before any call is touched: a
-    broken template raises TemplateError at once. Each failed input is reported through
+    broken template raises TemplateError at once; so does a database (``db``: a SQLite path or
+    a URL) that cannot be opened. Each failed input is reported through
     ``echo`` as one line ("[CODE] input: problem") and recorded in the manifest.
     """
     started = time.monotonic()
     template = resolve_template(template)
     dets = resolve_detectors(detectors)
+    store = _open_store(db)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     lock = _Lock(out)
+    runner = None
     try:
         stale = remove_stale_tmp(out)
         if stale:
@@ -352,8 +369,15 @@ def run_batch(
         jobs = discover(paths, exclude=out.resolve())
         summary = BatchSummary()
         runner = _Runner(out, template, dets, model, agent_channel, transcriber)
+        # Recordings go to the engine up front, so it can keep every core busy; results are
+        # taken back in this order, so outputs and manifest do not depend on the engine.
+        runner.device = device
+        runner.engine = open_engine(engine, model=model, agent_channel=agent_channel, device=device,
+                                    workers=workers, address=address, transcriber=transcriber)
+        audio_jobs = runner.plan(jobs)
+        runner.store = store
         manifest = ManifestWriter(out)
-        bar = _progress_bar(sum(1 for j in jobs if j.entry is None), progress)
+        bar = batch_progress(sum(1 for j in jobs if j.entry is None), audio_jobs, progress)
         say = echo or (bar.write if bar is not None else (lambda msg: print(msg, file=sys.stderr)))
         used_ids: dict[str, Job] = {}
         for job in jobs:
@@ -368,9 +392,10 @@ def run_batch(
                 else:
                     used_ids[job.call_id] = job
                     entry = runner.run(job)
-                    summary.audio_seconds += entry.pop("_audio_seconds", 0.0) or 0.0
+                    seconds = entry.pop("_audio_seconds", 0.0) or 0.0
+                    summary.audio_seconds += seconds
                 if bar is not None:
-                    bar.update(1)
+                    bar.update(1, audio_s=seconds if entry["status"] == "ok" else None, job=job)
             if entry["status"] == "failed" and entry["error"]:
                 say(f"error: [{entry['error']['code']}] {entry['error']['message']}")
             manifest.write(entry)
@@ -384,35 +409,59 @@ def run_batch(
         return summary
     finally:
         lock.release()
+        if runner is not None and runner.engine is not None:
+            runner.engine.close()
+        if store is not None:
+            store.close()
 
 
-def _progress_bar(total: int, enabled: bool):
-    if not enabled or total < 1:
+def _open_store(db: str | Path | None):
+    if db is None:
         return None
-    from tqdm import tqdm
+    from .store import open_store
 
-    return tqdm(total=total, unit="call", file=sys.stderr, dynamic_ncols=True)
+    return open_store(db)
 
 
 class _Runner:
     """Runs one call at a time; the speech model is built on the first recording and kept."""
 
+    store = None  # the database each finished call is also written to (``--db``), if any
+    engine = None  # where recordings are transcribed (analyser.engines)
+    device = "cpu"
+
     def __init__(self, out: Path, template: Template, detectors: list, model: str, agent_channel: str, transcriber):
         self.out, self.template, self.detectors = out, template, detectors
         self.model, self.agent_channel = model, agent_channel
-        self._transcriber = transcriber
-        self._transcriber_error: AnalyserError | None = None
+        self.submitted: set[str] = set()
 
-    def transcriber(self):
-        if self._transcriber is None:
-            if self._transcriber_error is not None:
-                raise self._transcriber_error  # the model failed to load once: fail fast for the rest
+    def plan(self, jobs: list[Job]) -> list[Job]:
+        """Hand the engine every recording this batch will transcribe; those jobs, in order.
+
+        The same choices as the batch loop: the first input with a call id runs, later ones
+        do not, and a recording done before with the same input and settings is skipped.
+        """
+        claimed: set[str] = set()
+        todo = []
+        for job in jobs:
+            if job.entry is not None or job.call_id in claimed:
+                continue
+            claimed.add(job.call_id)
+            if job.kind != "audio":
+                continue
             try:
-                self._transcriber = make_transcriber(self.model, self.agent_channel)
-            except AnalyserError as err:
-                self._transcriber_error = err
-                raise
-        return self._transcriber
+                job.input_sha256 = sha256_file(job.path)
+            except OSError:
+                continue  # recorded when the batch reaches it
+            settings = settings_of("audio", template=self.template, detectors=self.detectors,
+                                   model=self.model, agent_channel=self.agent_channel, device=self.device)
+            done = read_done(self.out / job.call_id)
+            if done is not None and done.get("key") == call_key(job.input_sha256, settings):
+                continue
+            self.submitted.add(job.input)
+            self.engine.submit(job.input, job.path, job.call_id)
+            todo.append(job)
+        return todo
 
     def run(self, job: Job) -> dict[str, Any]:
         t0 = time.monotonic()
@@ -420,14 +469,15 @@ class _Runner:
             if job.input_sha256 is None:  # recordings: hash the bytes before deciding to skip
                 job.input_sha256 = sha256_file(job.path)
             settings = settings_of(job.kind, template=self.template, detectors=self.detectors,
-                                   model=self.model, agent_channel=self.agent_channel)
+                                   model=self.model, agent_channel=self.agent_channel, device=self.device)
             key = call_key(job.input_sha256, settings)
             call_dir = self.out / job.call_id
             done = read_done(call_dir)
             if done is not None and done.get("key") == key:
                 log.info("call %s: already done, skipped", job.call_id)
                 return _entry(job.input, "skipped", job.call_id, None, reason="already done with the same input and settings",
-                              **{k: done.get(k) for k in ("key", "score", "maximum", "passed", "risks")})
+                              **{k: done.get(k) for k in ("key", "score", "maximum", "passed", "risks")},
+                              **self._to_store(job, call_dir))
             result = self._analyse(job)
             card = result.scorecard
             record = {
@@ -437,10 +487,11 @@ class _Runner:
                 "analyser_version": __version__,
             }
             write_call(call_dir, result, record)
+            stored = self._to_store(job, call_dir)
             log.info("call %s: ok in %.2f s, score %.1f/%.1f, %d risks", job.call_id, time.monotonic() - t0,
                      card.score, card.maximum, len(card.risks))
             return _entry(job.input, "ok", job.call_id, None, key=key, score=card.score, maximum=card.maximum,
-                          passed=card.passed, risks=list(card.risks), _audio_seconds=result.audio_seconds)
+                          passed=card.passed, risks=list(card.risks), _audio_seconds=result.audio_seconds, **stored)
         except AnalyserError as err:
             log.info("call %s: failed with %s", job.call_id, err.code)
             return _entry(job.input, "failed", job.call_id, err)
@@ -453,9 +504,20 @@ class _Runner:
             err = AnalyserError("INT001", f"{job.input}: internal error ({type(exc).__name__}); see the log")
             return _entry(job.input, "failed", job.call_id, err)
 
+    def _to_store(self, job: Job, call_dir: Path) -> dict[str, str]:
+        """Write the finished call folder to the database: {"db": stored / replaced / unchanged / kept}."""
+        if self.store is None:
+            return {}
+        audio = job.path if job.kind == "audio" else (job.transcript.source.get("audio") if job.transcript else None)
+        return {"db": self.store.save_call_dir(call_dir, template=self.template, detectors=self.detectors,
+                                               input=job.input, audio=audio)}
+
     def _analyse(self, job: Job) -> CallResult:
         if job.kind == "audio":
-            transcript, sha, seconds = transcribe_recording(job.path, self.transcriber, job.call_id)
+            if job.input not in self.submitted:
+                self.submitted.add(job.input)
+                self.engine.submit(job.input, job.path, job.call_id)
+            transcript, sha, seconds = self.engine.result(job.input)
             return finish_call(transcript, self.detectors, self.template, input_sha256=sha, audio_seconds=seconds)
         return finish_call(job.transcript, self.detectors, self.template, input_sha256=job.input_sha256)
 

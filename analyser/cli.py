@@ -2,7 +2,10 @@
 
     analyser run [PATH ...] [--out DIR] [--model base|tiny.en|FOLDER] [--agent-channel left|right]
                  [--scorecard FILE] [--detectors FILE]
+                 [--engine local|ray] [--address ADDRESS] [--device cpu|cuda] [--workers N]
     analyser eval FILE.jsonl [--json OUT] [--detectors FILE] [--no-audio]
+    analyser bench PATH... [--model M] [--device cpu|cuda] [--references FILE.jsonl] [--json OUT]
+    analyser train [--training FILE.jsonl] [--calls FILE.jsonl ...]
 
 Exit codes: 0 all went well; 1 all went well and compliance risks were found (run);
 2 an input failed, or the usage was wrong.
@@ -49,10 +52,22 @@ def build_parser() -> argparse.ArgumentParser:
                      help="stereo channel that holds the agent (default: left)")
     run.add_argument("--scorecard", metavar="FILE", help="scorecard template YAML (default: the bundled template)")
     run.add_argument("--detectors", metavar="FILE", help="detector configuration YAML (default: the bundled one)")
+    run.add_argument("--db", metavar="URL", help="also store every call for review: a SQLite file path or a "
+                                                 "postgresql:// URL (schema migrated automatically)")
+    run.add_argument("--engine", choices=("local", "ray"), default="local",
+                     help="where speech recognition runs: this machine (default) or a Ray cluster")
+    run.add_argument("--address", metavar="ADDRESS",
+                     help="Ray cluster to join (e.g. ray://head:10001 or auto); default: start a local Ray instance")
+    run.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="run the speech model on the CPU or a GPU")
+    run.add_argument("--workers", type=int, metavar="N",
+                     help="speech model workers (default: one per CPU core, one per GPU)")
     bar = run.add_mutually_exclusive_group()
     bar.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show a progress bar")
     bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
 
+    from .bench import add_bench_parser
+
+    add_bench_parser(sub)
     ev = sub.add_parser("eval", help="measure the detectors against a labelled JSONL file")
     ev.add_argument("file", metavar="FILE.jsonl")
     ev.add_argument("--json", metavar="OUT", help="also write the figures as JSON")
@@ -60,7 +75,31 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-audio", action="store_true", help="do not transcribe the recordings that calls name")
     ev.add_argument("--model", default="base", help="speech model for calls that name a recording")
     ev.add_argument("--agent-channel", choices=("left", "right"), default="left")
+    from .report.command import add_report_parser
+
+    add_report_parser(sub)
+    from .review.command import add_review_parsers
+
+    add_review_parsers(sub)
+
+    tr = sub.add_parser("train", help="rebuild the utterance heads in models/ from the training data")
+    tr.add_argument("--training", default=None, metavar="FILE.jsonl",
+                    help="training utterances (default: training/utterances.jsonl when present)")
+    tr.add_argument("--calls", nargs="*", default=None, metavar="FILE.jsonl",
+                    help="labelled calls to learn from as well (default: eval/dev-calls.jsonl)")
     return parser
+
+
+def cmd_train(args) -> int:
+    from .train import TRAINING_FILE, record_in_manifest, train
+
+    training = Path(args.training) if args.training else TRAINING_FILE
+    if args.training and not training.is_file():
+        raise _UsageError(f"analyser train: {training}: no such file")
+    result = train(training=training, calls=[Path(c) for c in args.calls] if args.calls is not None else None)
+    record_in_manifest(result["sha256"])
+    print(json.dumps(result, indent=2))
+    return EXIT_OK
 
 
 def _check_model(model: str) -> None:
@@ -81,7 +120,8 @@ def cmd_run(args) -> int:
     template = load_template(args.scorecard)  # refused here, before any call is processed
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     summary = run_batch(paths, args.out, model=args.model, agent_channel=args.agent_channel,
-                        template=template, detectors=args.detectors, progress=progress)
+                        template=template, detectors=args.detectors, progress=progress, db=args.db,
+                        engine=args.engine, address=args.address, device=args.device, workers=args.workers)
     print(format_summary(summary))
     if not summary.calls and not summary.count("failed"):
         print(f"error: no recordings or transcripts found in {' '.join(map(str, paths))}", file=sys.stderr)
@@ -137,12 +177,31 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_ERROR
         logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                             format="%(levelname)s %(name)s: %(message)s")
+        from .redact import install_log_masking
+
+        install_log_masking()  # card and bank numbers never reach a log
+        if args.command == "report":
+            from .report.command import cmd_report
+
+            return cmd_report(args)
+        if args.command in ("review", "users"):
+            from .review.command import cmd_review, cmd_users
+
+            return cmd_review(args) if args.command == "review" else cmd_users(args)
+        if args.command == "bench":
+            from .bench import cmd_bench
+
+            return cmd_bench(args)
+        if args.command == "train":
+            return cmd_train(args)
         return cmd_run(args) if args.command == "run" else cmd_eval(args)
     except _UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except AnalyserError as exc:
-        print(f"error: [{exc.code}] {exc.message}", file=sys.stderr)
+        from .redact import mask_text
+
+        print(f"error: [{exc.code}] {mask_text(exc.message)}", file=sys.stderr)
         return EXIT_ERROR
     except SystemExit as exc:  # --help and --version end here
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_ERROR

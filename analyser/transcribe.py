@@ -7,10 +7,15 @@ turn. Speaker attribution is then exact. A mono call (or a "stereo" file with th
 on both channels) is cut at segment boundaries and pauses and attributed by voice
 (analyser.speakers), with an honest confidence.
 
+Decoding is batched (analyser.engines.batched): each channel's speech, found by VAD, is packed
+into 30-second windows and the windows of all channels are decoded together; a window that
+fails the decoder's checks is decoded again sequentially. Decoding is deterministic: the same
+recording gives the same words on every run, engine and worker.
+
 Hallucination guards: VAD skips silence before the model sees it, the decoder's own
 thresholds are on, and segments the model itself doubts (likely no speech and a low
-log-probability, or a stock phrase said with little confidence) are dropped, so a
-"thank you for calling" invented in silence never reaches a detector.
+log-probability, text that repeats itself, or a stock phrase said with little confidence) are
+dropped, so a "thank you for calling" invented in silence never reaches a detector.
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ import numpy as np
 from faster_whisper import WhisperModel
 
 from .audio import ASR_SAMPLE_RATE, Audio, channel_is_silent
+from .engines.batched import FALLBACK, VAD, WINDOW_S, ChannelPlan, decode_channels, plan_channel
 from .errors import ConfigError
 from .models import resolve_whisper
 from .speakers import Span, assign_speakers
@@ -38,6 +44,7 @@ MONO_PAUSE_S = 0.5  # mono also cuts at every segment boundary
 DROP_NO_SPEECH = 0.6
 DROP_LOGPROB = -1.0
 DROP_ANY_LOGPROB = -1.5  # too unsure to be evidence of anything
+DROP_COMPRESSION = 2.4  # text that compresses this well repeats itself: a decoding loop
 STOCK_PHRASES = re.compile(
     r"^(thank you( very much)?( for (calling|watching|listening))?|thanks( for (calling|watching))?|"
     r"bye|you|okay|subtitles by.*|please subscribe.*)[.!?]*$"
@@ -57,6 +64,8 @@ class _Piece:
 
 
 def _keep_segment(seg: Any) -> bool:
+    if getattr(seg, "compression_ratio", 0.0) > DROP_COMPRESSION:
+        return False  # the model looping on a phrase ("good morning, good morning, ...")
     if seg.no_speech_prob > DROP_NO_SPEECH and seg.avg_logprob < DROP_LOGPROB:
         return False
     if seg.avg_logprob < DROP_ANY_LOGPROB:
@@ -166,10 +175,58 @@ def _turns(utterances: list[tuple[str, list[_Piece]]]) -> tuple[Turn, ...]:
     return tuple(turns)
 
 
+def _pieces(segments, samples: np.ndarray) -> list[_Piece]:
+    """A channel's recognised words, from the segments the guards keep, in time order."""
+    pieces: list[_Piece] = []
+    kept = dropped = 0
+    for n, seg in enumerate(segments):
+        if not _keep_segment(seg):
+            dropped += 1
+            continue
+        kept += 1
+        for w in seg.words or []:
+            text = w.word.strip()
+            if not text:
+                continue
+            start = max(float(w.start), pieces[-1].word.start if pieces else 0.0)
+            word = Word(text, round(start, 3), round(max(float(w.end), start), 3), round(float(w.probability), 4))
+            pieces.append(_Piece(word, w.word[:1].isspace(), n, float(seg.avg_logprob), float(seg.no_speech_prob)))
+    log.debug("channel: %d segments kept, %d dropped", kept, dropped)
+    return _move_stray_words(pieces, samples, MONO_PAUSE_S)
+
+
+@dataclass
+class PreparedCall:
+    """A decoded recording with its speech windows found: what the model needs next."""
+
+    audio: Audio
+    call_id: str
+    meta: dict[str, Any]
+    stereo: bool
+    plans: list[ChannelPlan | None]  # per channel transcribed; None when silent (or decoded sequentially)
+
+
 def _same_signal(a: np.ndarray, b: np.ndarray) -> bool:
     """True for a mono recording stored as stereo (both channels carry the same signal)."""
     level = max(float(np.sqrt(np.mean(a.astype(np.float64) ** 2))), 1e-9)
     return float(np.sqrt(np.mean((a.astype(np.float64) - b) ** 2))) < 0.05 * level
+
+
+def decode_options(model: str = "base", beam_size: int | None = None, language: str = "en") -> dict[str, Any]:
+    """faster-whisper's transcribe() options the analyser decodes with (and its benchmark compares with)."""
+    return {
+        "language": language,
+        "task": "transcribe",
+        "beam_size": beam_size if beam_size is not None else (1 if model == "tiny.en" else 5),
+        "vad_filter": True,
+        "word_timestamps": True,
+        "condition_on_previous_text": False,
+        "no_speech_threshold": 0.6,
+        "log_prob_threshold": -1.0,
+        "compression_ratio_threshold": 2.4,
+        "hallucination_silence_threshold": 2.0,
+        "temperature": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
+    }
 
 
 class Transcriber:
@@ -179,34 +236,33 @@ class Transcriber:
         self,
         model: str = "base",
         device: str = "cpu",
-        compute_type: str = "int8",
+        compute_type: str | None = None,
         beam_size: int | None = None,
         language: str = "en",
         agent_channel: str = "left",
         cpu_threads: int = 0,
+        batched: bool = True,
+        batch_size: int | None = None,
+        num_workers: int = 1,
     ):
+        """``batched``: decode all channels' speech windows together (the default; False walks
+        each channel with faster-whisper's sequential decoder). ``num_workers``: how many
+        threads may run the model at once (one set of weights, shared)."""
         if agent_channel not in ("left", "right"):
             raise ConfigError("CFG090", f"agent_channel must be 'left' or 'right', not {agent_channel!r}")
+        if device not in ("cpu", "cuda", "auto"):
+            raise ConfigError("CFG091", f"device must be 'cpu' or 'cuda', not {device!r}")
         self.local = resolve_whisper(model)
         self.agent_channel = agent_channel
+        compute_type = compute_type or ("float16" if device == "cuda" else "int8")
         self.device, self.compute_type, self.cpu_threads = device, compute_type, cpu_threads
-        self.decode_options: dict[str, Any] = {
-            "language": language,
-            "task": "transcribe",
-            "beam_size": beam_size if beam_size is not None else (1 if model == "tiny.en" else 5),
-            "vad_filter": True,
-            "word_timestamps": True,
-            "condition_on_previous_text": False,
-            "no_speech_threshold": 0.6,
-            "log_prob_threshold": -1.0,
-            "compression_ratio_threshold": 2.4,
-            "hallucination_silence_threshold": 2.0,
-            "temperature": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
-        }
+        self.batched = batched
+        self.batch_size = batch_size or (16 if device == "cuda" else 8)
+        self.decode_options = decode_options(model, beam_size, language)
         started = time.perf_counter()
         self.model = WhisperModel(
             str(self.local.path), device=device, compute_type=compute_type,
-            cpu_threads=cpu_threads, local_files_only=True,
+            cpu_threads=cpu_threads, num_workers=max(1, num_workers), local_files_only=True,
         )
         log.info("loaded whisper %s in %.1f s", self.local.name, time.perf_counter() - started)
 
@@ -218,53 +274,80 @@ class Transcriber:
             "compute_type": self.compute_type,
             "cpu_threads": self.cpu_threads,
             "agent_channel": self.agent_channel,
+            "decoder": (
+                {"kind": "batched", "batch_size": self.batch_size, "window_s": WINDOW_S, "vad": VAD,
+                 "fallback": {"when": "compression or log-probability threshold failed, or speech left without words",
+                              "decoder": "sequential", **FALLBACK}}
+                if self.batched else {"kind": "sequential"}
+            ),
             "stereo_pause_s": STEREO_PAUSE_S,
             "mono_pause_s": MONO_PAUSE_S,
             "drop_segments": {
                 "no_speech_above": DROP_NO_SPEECH, "and_logprob_below": DROP_LOGPROB,
                 "logprob_below": DROP_ANY_LOGPROB, "stock_phrase_min_prob": STOCK_MIN_PROB,
+                "compression_ratio_above": DROP_COMPRESSION,
             },
         }
 
     def _channel_pieces(self, samples: np.ndarray) -> list[_Piece]:
+        """One channel through the sequential decoder (the batched path's reference)."""
         if channel_is_silent(samples):
             return []
         started = time.perf_counter()
         segments, _info = self.model.transcribe(samples, **self.decode_options)
-        pieces: list[_Piece] = []
-        kept = dropped = 0
-        for n, seg in enumerate(segments):
-            if not _keep_segment(seg):
-                dropped += 1
-                continue
-            kept += 1
-            for w in seg.words or []:
-                text = w.word.strip()
-                if not text:
-                    continue
-                start = max(float(w.start), pieces[-1].word.start if pieces else 0.0)
-                word = Word(text, round(start, 3), round(max(float(w.end), start), 3), round(float(w.probability), 4))
-                pieces.append(_Piece(word, w.word[:1].isspace(), n, float(seg.avg_logprob), float(seg.no_speech_prob)))
-        pieces = _move_stray_words(pieces, samples, MONO_PAUSE_S)
-        log.info(
-            "channel: %.1f s audio in %.1f s, %d segments kept, %d dropped",
-            len(samples) / ASR_SAMPLE_RATE, time.perf_counter() - started, kept, dropped,
-        )
+        pieces = _pieces(segments, samples)
+        log.info("channel: %.1f s audio in %.1f s", len(samples) / ASR_SAMPLE_RATE, time.perf_counter() - started)
         return pieces
 
-    def transcribe(self, audio: Audio, call_id: str, meta: dict[str, Any] | None = None) -> Transcript:
+    def prepare(self, audio: Audio, call_id: str, meta: dict[str, Any] | None = None) -> PreparedCall:
+        """The work before the model: channel layout, silence, speech windows and features.
+
+        Needs no model time, so a loader thread can prepare the next call while the model
+        decodes this one.
+        """
         stereo = audio.channels == 2 and not _same_signal(audio.samples[0], audio.samples[1])
-        if stereo:
+        channels = list(audio.samples) if stereo else [audio.samples[0]]
+        plans: list[ChannelPlan | None] = []
+        for samples in channels:
+            if not self.batched or channel_is_silent(samples):
+                plans.append(None)
+            else:
+                plans.append(plan_channel(samples, self.model.feature_extractor))
+        return PreparedCall(audio, call_id, dict(meta or {}), stereo, plans)
+
+    def decode(self, call: PreparedCall) -> Transcript:
+        """Run the model over a prepared call and build its transcript."""
+        audio = call.audio
+        channels = list(audio.samples) if call.stereo else [audio.samples[0]]
+        if self.batched:
+            started = time.perf_counter()
+            live = [p for p in call.plans if p is not None and p.windows]
+            segments = iter(decode_channels(self.model, live, self.decode_options, self.batch_size))
+            per_channel = [
+                _pieces(next(segments), samples) if plan is not None and plan.windows else []
+                for plan, samples in zip(call.plans, channels)
+            ]
+            log.info("call: %.1f s audio, %d channels, %d windows in %.1f s", audio.duration, len(live),
+                     sum(len(p.windows) for p in live), time.perf_counter() - started)
+        else:
+            per_channel = [self._channel_pieces(samples) for samples in channels]
+        return self._transcript(call, per_channel)
+
+    def transcribe(self, audio: Audio, call_id: str, meta: dict[str, Any] | None = None) -> Transcript:
+        return self.decode(self.prepare(audio, call_id, meta))
+
+    def _transcript(self, call: PreparedCall, per_channel: list[list[_Piece]]) -> Transcript:
+        audio = call.audio
+        if call.stereo:
             agent_index = 0 if self.agent_channel == "left" else 1
             utterances = []
-            for index, samples in enumerate(audio.samples):
+            for index, pieces in enumerate(per_channel):
                 speaker = "agent" if index == agent_index else "customer"
-                pieces = self._channel_pieces(samples)
                 utterances += [(speaker, u) for u in _split(pieces, STEREO_PAUSE_S, mono=False)]
             roles = RoleDecision("channel", 1.0, f"stereo: agent on the {self.agent_channel} channel")
         else:
             samples = audio.samples[0]
-            groups = _split(self._channel_pieces(samples), MONO_PAUSE_S, mono=True)
+            groups = _split(per_channel[0], MONO_PAUSE_S, mono=True)
             spans = [Span(g[0].word.start, max(p.word.end for p in g), _text(g)) for g in groups]
             speakers, roles = assign_speakers(samples, spans)
             if audio.channels == 2:
@@ -282,10 +365,10 @@ class Transcriber:
             "sample_rate": audio.sample_rate,
         }
         return Transcript(
-            call_id=call_id,
+            call_id=call.call_id,
             turns=_turns(utterances) if utterances else (),
             duration=round(audio.duration, 3),
-            meta=dict(meta or {}),
+            meta=dict(call.meta),
             source=source,
             roles=roles,
         )

@@ -48,9 +48,33 @@ def load_config(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
     return out
 
 
+def load_model_labels(path: str | Path) -> list[str] | None:
+    """The `model_labels` of a configuration file: the labels the learned classifier may
+    decide (the rest run on patterns alone). Absent: all labels the classifier knows."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError("CFG012", f"{path}: cannot read detector configuration: {exc}") from exc
+    labels = data.get("model_labels")
+    if labels is None:
+        return None
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise ConfigError("CFG015", f"{path}: 'model_labels' must be a list of label names")
+    return labels
+
+
 def build_detectors(config: str | Path | dict | None = None) -> list[Detector]:
-    """Instantiate every enabled detector, in configuration order."""
-    settings = config if isinstance(config, dict) else load_config(config)
+    """Instantiate every enabled detector, in configuration order.
+
+    From a file, its `model_labels` also sets which labels the learned classifier decides."""
+    if isinstance(config, dict):
+        settings = config
+    else:
+        from .. import classifier
+
+        settings = load_config(config)
+        classifier.use_model_labels(load_model_labels(Path(config) if config else DEFAULT_CONFIG))
     detectors = []
     for name, opts in settings.items():
         opts = dict(opts)
@@ -68,4 +92,4 @@ def run_detectors(transcript: Transcript, detectors: list[Detector]) -> list[Fin
     return findings
 
 
-__all__ = ["Detector", "build_detectors", "detector_class", "load_config", "run_detectors"]
+__all__ = ["Detector", "build_detectors", "detector_class", "load_config", "load_model_labels", "run_detectors"]

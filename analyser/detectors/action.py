@@ -18,7 +18,7 @@ import re
 
 from ..types import Finding, Transcript, Turn
 from .apology import clause_end
-from .base import Detector
+from .base import Detector, fused_finding
 from .complaint import complaint_turns, heat_missing, match, spoken
 from .patterns import PatternMatch, load_patterns
 
@@ -49,7 +49,7 @@ def _sentence_of(text: str, pos: int) -> tuple[int, int]:
 
 class Action(Detector):
     name = "action"
-    version = "1.0"
+    version = "2.0"
     codes = {CODE: "take_action", f"{CODE}.MISSING": "take_action"}
     labels = ("take_action",)
 
@@ -60,9 +60,9 @@ class Action(Detector):
             if turn.speaker != "agent":
                 continue
             best = self._best(turn)
-            if best and best[2] >= threshold:
-                start, end, score, method = best
-                found.append(self.finding(CODE, turn, start, clause_end(turn.text, end), score, method))
+            if best:
+                best = (best[0], clause_end(turn.text, best[1]), best[2], best[3])
+            found += fused_finding(self, transcript, turn, "take_action", CODE, best, threshold)
         if not found and complaint_turns(transcript):
             found = heat_missing(self, transcript, f"{CODE}.MISSING", "take action")
         return found

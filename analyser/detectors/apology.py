@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from ..types import Finding, Transcript, Turn
-from .base import Detector
+from .base import Detector, fused_finding
 from .complaint import complaint_turns, heat_missing, match
 from .patterns import load_patterns
 
@@ -32,7 +32,7 @@ def clause_end(text: str, start: int, limit: int = 90) -> int:
 
 class Apology(Detector):
     name = "apology"
-    version = "1.0"
+    version = "2.0"
     codes = {CODE: "apologize", f"{CODE}.MISSING": "apologize"}
     labels = ("apologize",)
 
@@ -47,9 +47,9 @@ class Apology(Detector):
                 continue
             after_complaint = last_customer is not None and last_customer.index in complaints
             best = self._best(turn, after_complaint)
-            if best and best[2] >= threshold:
-                start, end, score, method = best
-                found.append(self.finding(CODE, turn, start, clause_end(turn.text, end), score, method))
+            if best:
+                best = (best[0], clause_end(turn.text, best[1]), best[2], best[3])
+            found += fused_finding(self, transcript, turn, "apologize", CODE, best, threshold)
         if not found:
             found = heat_missing(self, transcript, f"{CODE}.MISSING", "apologise")
         return found

@@ -124,3 +124,27 @@ def agent_turns(transcript: Transcript) -> Iterable[Turn]:
 
 def customer_turns(transcript: Transcript) -> Iterable[Turn]:
     return (t for t in transcript.turns if t.speaker == "customer")
+
+
+def fused_finding(detector: Detector, transcript: Transcript, turn: Turn, label: str, code: str,
+                  best: tuple[int, int, float, str] | None, threshold: float,
+                  model_allowed: bool = True) -> list[Finding]:
+    """A finding for ``turn`` when the pattern evidence and the learned model together say so.
+
+    ``best`` is the pattern's (start, end, score, method), or None. A pattern hit or a
+    confident model makes a finding (unless ``model_allowed`` is False: a context rule's veto). The score of the finding is the fused probability; its quote is the pattern's span, or, when the model alone
+    found the behaviour, the sentence it scores highest.
+    """
+    from .. import classifier
+
+    if best is None and not model_allowed:
+        return []  # a context rule says the model alone cannot decide this turn
+    rule = best[2] if best else 0.0
+    score = classifier.judge(transcript, turn.index, label, rule, threshold)
+    if score < threshold and rule < threshold:
+        return []  # a pattern hit stands even when the model doubts it; its score says so
+    if best is not None:
+        start, end, _, method = best
+    else:
+        start, end, method = classifier.model_span(transcript, turn.index, label)
+    return [detector.finding(code, turn, start, end, score, method)]

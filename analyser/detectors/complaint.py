@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
+from .. import classifier
 from ..nlp import make_doc, tokenizer_nlp
 from ..types import Finding, Transcript, Turn
 from .base import Detector
@@ -263,12 +264,12 @@ def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     return None
 
 
-_CACHE: dict[int, tuple[weakref.ref, list[Cue]]] = {}
+_CACHE: dict[tuple[int, int], tuple[weakref.ref, list[Cue]]] = {}
 
 
 def complaint_cues(transcript: Transcript, threshold: float = 0.5) -> list[Cue]:
     """Every customer turn judged a complaint, with its cue. Cached per transcript object."""
-    key = id(transcript)
+    key = (id(transcript), classifier.heads_key())
     hit = _CACHE.get(key)
     if hit is not None and hit[0]() is transcript and threshold == 0.5:
         return hit[1]
@@ -279,8 +280,13 @@ def complaint_cues(transcript: Transcript, threshold: float = 0.5) -> list[Cue]:
             previous_agent = turn
             continue
         cue = score_complaint(turn, previous_agent)
-        if cue is not None and cue.score >= threshold:
-            cues.append(cue)
+        # The pattern cue fused with the model's reading of the turn (paraphrased complaints).
+        p = classifier.judge(transcript, turn.index, "complaint", cue.score if cue else 0.0, threshold)
+        if cue is not None and (cue.score >= threshold or p >= threshold):
+            cues.append(Cue(turn, cue.char_start, cue.char_end, p, cue.method))
+        elif p >= threshold:
+            start, end, method = classifier.model_span(transcript, turn.index, "complaint")
+            cues.append(Cue(turn, start, end, p, method))
     if threshold == 0.5:
         if len(_CACHE) > 64:
             _CACHE.clear()
@@ -314,7 +320,7 @@ def heat_missing(detector: Detector, transcript: Transcript, code: str, step: st
 
 class Complaint(Detector):
     name = "complaint"
-    version = "1.0"
+    version = "2.0"
     codes = {COMPLAINT: "complaint"}
     labels = ("complaint",)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..types import Finding, Transcript, Turn
 from .apology import clause_end
-from .base import Detector
+from .base import Detector, fused_finding
 from .complaint import complaint_turns, heat_missing, match
 from .patterns import load_patterns
 
@@ -27,7 +27,7 @@ _WEAK_PHRASES = ("take your time", "please do not worry", "no need to worry", "w
 
 class Empathy(Detector):
     name = "empathy"
-    version = "1.0"
+    version = "2.0"
     codes = {CODE: "empathize", f"{CODE}.MISSING": "empathize"}
     labels = ("empathize",)
 
@@ -42,9 +42,9 @@ class Empathy(Detector):
                 continue
             after_complaint = last_customer is not None and last_customer.index in complaints
             best = self._best(turn, after_complaint)
-            if best and best[2] >= threshold:
-                start, end, score, method = best
-                found.append(self.finding(CODE, turn, start, clause_end(turn.text, end), score, method))
+            if best:
+                best = (best[0], clause_end(turn.text, best[1]), best[2], best[3])
+            found += fused_finding(self, transcript, turn, "empathize", CODE, best, threshold)
         if not found:
             found = heat_missing(self, transcript, f"{CODE}.MISSING", "empathise")
         return found

@@ -17,7 +17,7 @@ import re
 
 from ..types import Finding, Transcript, Turn
 from .apology import clause_end
-from .base import Detector
+from .base import Detector, fused_finding
 from .complaint import complaint_turns, content_words, heat_missing, is_question, match
 from .patterns import load_patterns
 
@@ -38,7 +38,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 class Hear(Detector):
     name = "hear"
-    version = "1.0"
+    version = "2.0"
     codes = {CODE: "hear", f"{CODE}.MISSING": "hear"}
     labels = ("hear",)
 
@@ -51,12 +51,11 @@ class Hear(Detector):
             if turn.speaker != "agent":
                 continue
             said = self._customer_words(turns, turn.index, complaints)
-            if not said:
-                continue
-            best = self._best(turn, said)
-            if best and best[2] >= threshold:
-                start, end, score, method = best
-                found.append(self.finding(CODE, turn, start, end, score, method))
+            best = self._best(turn, said) if said else None
+            # The model alone may call it listening only when the turn names something the
+            # customer said ("when did the boiler stop?" is not hearing a meter reading).
+            refers = bool(said and content_words(_mask_apologies(turn.text)) & said)
+            found += fused_finding(self, transcript, turn, "hear", CODE, best, threshold, model_allowed=refers)
         if not found:
             found = heat_missing(self, transcript, f"{CODE}.MISSING", "show they heard the problem")
         return found

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from .. import classifier
 from ..types import Finding, Transcript, Turn
 from .base import Detector
 from .patterns import PatternMatch, load_patterns
@@ -106,7 +107,7 @@ def _real_details(text: str, matches: list[PatternMatch]) -> list[PatternMatch]:
 
 class Identity(Detector):
     name = "identity"
-    version = "1.0"
+    version = "2.0"
     codes = {
         VERIFY: "verify_identity",
         VERIFY + ".MISSING": "verify_identity",
@@ -116,6 +117,7 @@ class Identity(Detector):
 
     def detect(self, transcript: Transcript) -> list[Finding]:
         patterns = load_patterns("identity")
+        threshold = self.threshold("min_score", 0.5)
         turns = transcript.turns
         agents = [t for t in turns if t.speaker == "agent"]
         if not agents:
@@ -163,22 +165,41 @@ class Identity(Detector):
                 name_asked = True
             if by_code.get("ID.LOCATED"):
                 located = True
+            # The check's pattern evidence fused with the model's reading of the turn.
+            p_verify = classifier.judge(transcript, turn.index, "verify_identity",
+                                        verify_hit.score if verify_hit else 0.0, threshold)
+            verify_span: tuple[int, int, str] | None = None
+            # Card details asked for a payment are not an identity check, whatever the model says.
+            model_may_verify = not _CARD_CONTEXT.search(text)
+            if verify_hit is not None or (p_verify >= threshold and model_may_verify):
+                verify_span = ((verify_hit.char_start, verify_hit.char_end, f"pattern:{verify_hit.pattern_id}")
+                               if verify_hit is not None
+                               else classifier.model_span(transcript, turn.index, "verify_identity"))
+            model_check = verify_span is not None and verify_hit is None
             # Disclosure is judged on what is said before the check in this turn.
-            if not verified and turn.index != first_agent and not (confirmed or accepted or details):
+            if not verified and turn.index != first_agent and not (confirmed or accepted or details or model_check):
                 limit = details[0].char_start if details else len(text)
                 hit = self._disclosure(text[:limit], by_code, located or disclosed, disclosed)
-                if hit is not None:
-                    start, end, score, method = hit
-                    found.append(self.finding(DISCLOSE, turn, start, end, score, method,
+                p_disclose = classifier.judge(transcript, turn.index, "discloses_account_data", hit[2] if hit else 0.0,
+                                              threshold)
+                # Outages, opening hours and prices are general information, whatever the model says.
+                # Without the account open or a word about "you", it cannot be this customer's data.
+                general = _GENERAL.search(text) and not re.search(r"\byour\b", text, re.I)
+                about_them = located or disclosed or re.search(r"\b(?:you|your|you're|youre|you've)\b", text, re.I)
+                if hit is not None or (p_disclose >= threshold and about_them and not general):
+                    if hit is not None:
+                        start, end, _, method = hit
+                    else:
+                        start, end, method = classifier.model_span(transcript, turn.index, "discloses_account_data")
+                    found.append(self.finding(DISCLOSE, turn, start, end, p_disclose, method,
                                               "account data given before identity was verified"))
                     disclosed = account_dealt = True
             elif verified and (by_code.get("ID.DATA") or _MONEY.search(text)):
                 account_dealt = True
-            if verify_hit is not None:
-                found.append(self.finding(VERIFY, turn, verify_hit.char_start, verify_hit.char_end,
-                                          verify_hit.score, f"pattern:{verify_hit.pattern_id}"))
+            if verify_span is not None:
+                found.append(self.finding(VERIFY, turn, verify_span[0], verify_span[1], p_verify, verify_span[2]))
                 last_check = turn.index
-                if details:
+                if details or model_check:
                     awaiting_answer = True
                 if confirmed or accepted:
                     verified = True

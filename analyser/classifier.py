@@ -1,0 +1,318 @@
+"""The learned utterance classifier: a sentence encoder and one small head per behaviour.
+
+Patterns catch the fixed phrases; people paraphrase in far more ways than patterns can
+list ("nobody has bothered to ring me back", "so the bill jumped after the meter swap"). This
+module gives every turn a calibrated probability for each behaviour below, and the detectors
+combine it with their own pattern evidence and the rules of order and context.
+
+- Encoder: all-MiniLM-L6-v2 from its pinned package (sha256 checked by analyser.models),
+  loaded once per process, int8 dynamic quantisation of its linear layers on the CPU. All
+  turns of a call go through it in a few batched forward passes (sorted by length, cut at
+  ``MAX_TOKENS``).
+- Heads (``models/utterance-heads.npz``, sha256 pinned in models/manifest.yaml): a logistic
+  regression per behaviour over the turn's embedding and the embedding of the other speaker's
+  turn just before it (the context: what the customer said before the agent replied). Each
+  head's raw score is Platt-calibrated on held-out folds, and a second small calibrated
+  layer fuses it with the detector's pattern score, so a finding's score is a probability.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import warnings
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .errors import ModelError
+from .types import Transcript
+
+log = logging.getLogger(__name__)
+
+HEADS_KEY = "utterance-heads"
+HEADS_FILE = Path(__file__).resolve().parent.parent / "models" / "utterance-heads.npz"
+MAX_TOKENS = 64
+BATCH = 32
+DIM = 384
+# The behaviours the heads score, and whose turns they belong to.
+HEAD_SPEAKER: dict[str, str] = {
+    "complaint": "customer",
+    "hear": "agent",
+    "empathize": "agent",
+    "apologize": "agent",
+    "take_action": "agent",
+    "verify_identity": "agent",
+    # Account data of this customer in an agent turn; the identity detector decides whether
+    # it came before verification.
+    "discloses_account_data": "agent",
+}
+_lock = threading.Lock()
+
+
+# --- the encoder -----------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def encoder():
+    """Tokenizer and quantised model, loaded once per process from the checked local folder."""
+    from .models import sentence_encoder_dir
+
+    folder = sentence_encoder_dir()
+    with _lock:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+            model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+        except (OSError, ValueError) as exc:
+            raise ModelError("MOD008", f"{folder}: cannot load the sentence encoder ({exc})") from exc
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    return tokenizer, model
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """Unit-length sentence embeddings (mean of token states), one row per text."""
+    import torch
+
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    todo = [i for i, t in enumerate(texts) if t and t.strip()]
+    if not todo:
+        return out
+    tokenizer, model = encoder()
+    todo.sort(key=lambda i: len(texts[i]))  # similar lengths together: little padding
+    with torch.inference_mode():
+        for k in range(0, len(todo), BATCH):
+            idx = todo[k:k + BATCH]
+            enc = tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=MAX_TOKENS,
+                            return_tensors="pt")
+            states = model(**enc).last_hidden_state
+            mask = enc["attention_mask"].unsqueeze(-1).to(states.dtype)
+            pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            pooled = torch.nn.functional.normalize(pooled, dim=1)
+            out[idx] = pooled.numpy()
+    return out
+
+
+def context_index(turns, i: int) -> int | None:
+    """The other speaker's turn just before turn ``i`` (within two turns), the head's context."""
+    for j in (i - 1, i - 2):
+        if j >= 0 and turns[j].speaker != turns[i].speaker:
+            return j
+    return None
+
+
+def features(turn_emb: np.ndarray, context_emb: np.ndarray) -> np.ndarray:
+    """A head's input: the turn's embedding and its context's, side by side."""
+    return np.concatenate([turn_emb, context_emb], axis=-1)
+
+
+def call_features(transcript: Transcript) -> np.ndarray:
+    """Features of every turn of a call, from one batched encoder pass over its distinct texts."""
+    turns = transcript.turns
+    texts = [t.text for t in turns]
+    distinct = list(dict.fromkeys(texts))
+    emb = embed(distinct)
+    row = {t: k for k, t in enumerate(distinct)}
+    own = np.stack([emb[row[t]] for t in texts]) if texts else np.zeros((0, DIM), np.float32)
+    ctx = np.zeros_like(own)
+    for i in range(len(turns)):
+        j = context_index(turns, i)
+        if j is not None:
+            ctx[i] = own[j]
+    return features(own, ctx)
+
+
+# --- the heads -------------------------------------------------------------------------------
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
+
+
+def _logit(p):
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+@dataclass(frozen=True)
+class Heads:
+    """Per behaviour: weights, bias, Platt calibration (a, b), fusion with the pattern score."""
+
+    labels: tuple[str, ...]
+    weights: np.ndarray  # (labels, features)
+    bias: np.ndarray  # (labels,)
+    platt: np.ndarray  # (labels, 2): p = sigmoid(a * raw + b)
+    fusion: np.ndarray  # (labels, 4): p = sigmoid(w_model * logit(p_model) + w_rule * rule + w_hit * hit + c)
+    version: str = "1"
+
+    def model_proba(self, feats: np.ndarray) -> np.ndarray:
+        """Calibrated probability of each behaviour, from the encoder features alone."""
+        raw = feats @ self.weights.T + self.bias
+        return _sigmoid(self.platt[:, 0] * raw + self.platt[:, 1])
+
+    def fuse(self, label: str, p_model: float, rule_score: float) -> float:
+        """The probability of the behaviour, given the model and the pattern score (0 = no hit)."""
+        k = self.labels.index(label)
+        w_m, w_r, w_h, c = self.fusion[k]
+        z = w_m * _logit(p_model) + w_r * rule_score + w_h * float(rule_score > 0) + c
+        return float(_sigmoid(z))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as fh:  # np.savez on a file object: no pickles, stable bytes
+            np.savez(fh, labels=np.array(self.labels, dtype="<U32"), weights=self.weights.astype(np.float32),
+                     bias=self.bias.astype(np.float32), platt=self.platt.astype(np.float64),
+                     fusion=self.fusion.astype(np.float64), version=np.array(self.version, dtype="<U16"))
+
+    @classmethod
+    def load(cls, path: Path) -> "Heads":
+        with np.load(path, allow_pickle=False) as data:
+            return cls(tuple(str(x) for x in data["labels"]), data["weights"], data["bias"], data["platt"],
+                       data["fusion"], str(data["version"]))
+
+
+@functools.lru_cache(maxsize=1)
+def packaged_heads() -> Heads:
+    """The trained heads in models/, refused unless their sha256 is the one in the manifest."""
+    from .models import check_file, manifest_entry
+
+    entry = manifest_entry(HEADS_KEY)
+    path = HEADS_FILE.parent / entry["file"]
+    if not path.is_file():
+        raise ModelError("MOD003", f"{path}: the utterance heads are missing; rebuild them with `analyser train`")
+    check_file(path, entry["sha256"], "utterance heads (rebuild with `analyser train`)")
+    try:
+        return Heads.load(path)
+    except (OSError, KeyError, ValueError) as exc:
+        raise ModelError("MOD009", f"{path}: cannot read the utterance heads ({exc})") from exc
+
+
+# Which heads the detectors use: the packaged ones, others (cross-validation), or none
+# (patterns alone). Set with use_heads().
+_active: dict[str, Heads | None | str] = {"heads": "packaged"}
+
+
+def use_heads(heads: Heads | None | str) -> None:
+    """Make the detectors use ``heads``; None for patterns alone, "packaged" for models/."""
+    _active["heads"] = heads
+    _SCORES.clear()
+
+
+def active_heads() -> Heads | None:
+    heads = _active["heads"]
+    return packaged_heads() if heads == "packaged" else heads  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class CallScores:
+    """Model probabilities for every turn of one call, and the heads that made them."""
+
+    heads: Heads
+    proba: np.ndarray  # (turns, labels)
+    feats: np.ndarray
+
+    def p(self, turn: int, label: str) -> float:
+        return float(self.proba[turn, self.heads.labels.index(label)])
+
+    def fuse(self, turn: int, label: str, rule_score: float) -> float:
+        return self.heads.fuse(label, self.p(turn, label), rule_score)
+
+
+_SCORES: dict[int, tuple[weakref.ref, CallScores]] = {}
+
+
+def call_scores(transcript: Transcript) -> CallScores | None:
+    """The model's probabilities for a call (None when the detectors run on patterns alone).
+
+    Computed once per transcript object, however many detectors ask."""
+    heads = active_heads()
+    if heads is None:
+        return None
+    key = id(transcript)
+    hit = _SCORES.get(key)
+    if hit is not None and hit[0]() is transcript and hit[1].heads is heads:
+        return hit[1]
+    feats = call_features(transcript)
+    scores = CallScores(heads, heads.model_proba(feats) if len(feats) else np.zeros((0, len(heads.labels))), feats)
+    if len(_SCORES) > 16:
+        _SCORES.clear()
+    _SCORES[key] = (weakref.ref(transcript), scores)
+    return scores
+
+
+def best_sentence(text: str, label: str, context_feats: np.ndarray, heads: Heads) -> tuple[int, int]:
+    """Character span of the sentence of ``text`` the head scores highest: a model finding's quote."""
+    import re
+
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^.?!]+[.?!]*", text) if m.group().strip()]
+    if len(spans) <= 1:
+        s = len(text) - len(text.lstrip())
+        return s, len(text.rstrip())
+    emb = embed([text[a:b] for a, b in spans])
+    k = heads.labels.index(label)
+    raw = features(emb, np.repeat(context_feats[None, :], len(spans), 0)) @ heads.weights[k] + heads.bias[k]
+    a, b = spans[int(np.argmax(raw))]
+    seg = text[a:b]
+    return a + len(seg) - len(seg.lstrip()), a + len(seg.rstrip())
+
+
+def model_method(label: str, heads: Heads) -> str:
+    return f"model:{HEADS_KEY}.{label}@{heads.version}"
+
+
+# --- what the detectors call ---------------------------------------------------------------------
+
+# The labels the model may decide; the others run on patterns alone (and a call whose labels
+# all run on patterns alone is never encoded). Until set, they come from the `model_labels`
+# key of the bundled detector configuration; None means every label the heads know.
+_UNSET = object()
+_model_labels: dict[str, object] = {"labels": _UNSET}
+
+
+def use_model_labels(labels) -> None:
+    """Let the model decide only ``labels`` (None: all of them; empty: none)."""
+    _model_labels["labels"] = None if labels is None else frozenset(labels)
+
+
+def model_labels() -> frozenset[str] | None:
+    if _model_labels["labels"] is _UNSET:
+        from .detectors import DEFAULT_CONFIG, load_model_labels
+
+        use_model_labels(load_model_labels(DEFAULT_CONFIG))
+    return _model_labels["labels"]  # type: ignore[return-value]
+
+
+def judge(transcript: Transcript, turn_index: int, label: str, rule_score: float, threshold: float = 0.5) -> float:
+    """The probability that the turn has ``label``: the pattern score fused with the model's.
+
+    Without heads (patterns alone) it is the pattern score itself. A pattern score under the
+    detector's threshold counts as no hit, as it did when the fusion was trained."""
+    allowed = model_labels()
+    if allowed is not None and label not in allowed:
+        return rule_score
+    scores = call_scores(transcript)
+    if scores is None or label not in scores.heads.labels:
+        return rule_score
+    return scores.fuse(turn_index, label, rule_score if rule_score >= threshold else 0.0)
+
+
+def model_span(transcript: Transcript, turn_index: int, label: str) -> tuple[int, int, str]:
+    """Quote span and method of a finding the model alone made: its best-scoring sentence."""
+    scores = call_scores(transcript)
+    assert scores is not None, "model_span needs active heads"
+    start, end = best_sentence(transcript.turns[turn_index].text, label, scores.feats[turn_index, DIM:], scores.heads)
+    return start, end, model_method(label, scores.heads)
+
+
+def heads_key() -> int:
+    """Identifies the active heads, for caches that hold results made with them."""
+    heads = _active["heads"]
+    return id(heads) if not isinstance(heads, str) else 0

@@ -1,0 +1,155 @@
+"""Engines: the local engine and the Ray engine give the same outputs; a lost Ray worker loses
+no call and duplicates none; batched decoding is repeatable and keeps its guards.
+
+The Ray tests start a local Ray instance (as CI does); they are skipped where Ray is not
+installed, since the local engine must work without it.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analyser.batch import MANIFEST, run_batch
+from analyser.engines import open_engine
+from analyser.engines.batched import MAX_UNHEARD_S, SR, _needs_fallback, _unheard
+from analyser.errors import AnalyserError
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+RECORDINGS = sorted(p for p in SAMPLES.iterdir() if p.suffix in (".wav", ".flac"))
+DECODE = {"compression_ratio_threshold": 2.4, "log_prob_threshold": -1.0, "no_speech_threshold": 0.6}
+
+needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
+                               reason="Ray is an optional extra (pip install 'call-analyser[ray]'); not installed")
+
+
+def _outputs(out: Path) -> dict[str, str]:
+    """Every output file of a run (manifest and per-call files), by relative path."""
+    return {str(p.relative_to(out)): p.read_text(encoding="utf-8")
+            for p in sorted(out.rglob("*.json*")) if not p.name.startswith(".")}
+
+
+def _manifest(out: Path) -> list[dict]:
+    return [json.loads(line) for line in (out / MANIFEST).read_text(encoding="utf-8").splitlines()]
+
+
+def _window(clip_seconds: list[float]) -> dict:
+    at, clips = 0, []
+    for d in clip_seconds:
+        clips.append({"start": at, "end": at + int(d * SR)})
+        at += int(d * SR) + SR
+    return {"offset": 0.0, "duration": sum(clip_seconds), "segments": clips}
+
+
+def _result(words: list[tuple[float, float]], logprob: float = -0.3, text: str = "hello there") -> list[dict]:
+    return [{"text": text, "avg_logprob": logprob, "no_speech_prob": 0.1,
+             "words": [{"word": " w", "start": a, "end": b, "probability": 0.9} for a, b in words]}]
+
+
+def test_engines_window_with_speech_left_unheard_is_decoded_again():
+    window = _window([3.0, 4.0])  # speech-only clock: 0-3 s, 3-7 s
+    assert _unheard(_result([(0.2, 0.6), (3.5, 3.9)]), window) == 0.0
+    assert _unheard(_result([(0.2, 0.6)]), window) == pytest.approx(4.0)
+    assert not _needs_fallback(_result([(0.2, 0.6), (3.5, 3.9)]), window, DECODE)
+    assert _needs_fallback(_result([(0.2, 0.6)]), window, DECODE)  # the model stopped after 3 s
+    short = _window([3.0, MAX_UNHEARD_S - 0.5])  # a cough nobody said words in is not a reason
+    assert not _needs_fallback(_result([(0.2, 0.6)]), short, DECODE)
+
+
+def test_engines_window_failing_decoder_thresholds_is_decoded_again():
+    window = _window([3.0])
+    words = [(0.2, 0.6)]
+    assert _needs_fallback(_result(words, text="good morning, " * 20), window, DECODE)  # a loop
+    assert _needs_fallback(_result(words, logprob=-1.3), window, DECODE)
+    assert not _needs_fallback(_result(words, logprob=-0.4), window, DECODE)
+
+
+def test_engines_unknown_engine_and_bad_worker_count_are_refused():
+    with pytest.raises(AnalyserError) as err:
+        open_engine("spark")
+    assert err.value.code == "USE003"
+    with pytest.raises(AnalyserError) as err:
+        open_engine("local", workers=0)
+    assert err.value.code == "USE004"
+
+
+@pytest.mark.slow
+def test_engines_batched_decoding_is_repeatable():
+    from analyser.audio import load_audio
+    from analyser.transcribe import Transcriber
+
+    t = Transcriber("tiny.en", cpu_threads=1)
+    audio = load_audio(SAMPLES / "heating-booking-003.flac")  # a call with a window decoded twice
+    first = t.transcribe(audio, "c").to_dict()
+    assert t.transcribe(audio, "c").to_dict() == first
+    assert first["source"]["options"]["decoder"]["kind"] == "batched"
+
+
+@pytest.mark.slow
+@needs_ray
+def test_engines_local_and_ray_produce_identical_outputs_on_the_samples(tmp_path):
+    local, on_ray = tmp_path / "local", tmp_path / "ray"
+    a = run_batch([SAMPLES], local, model="tiny.en")
+    b = run_batch([SAMPLES], on_ray, model="tiny.en", engine="ray", workers=2)
+    assert a.count("ok") == b.count("ok") == len(RECORDINGS) + 1  # and the typed transcript
+    left, right = _outputs(local), _outputs(on_ray)
+    assert sorted(left) == sorted(right)
+    cards = [k for k in left if k.endswith("scorecard.json")]
+    assert len(cards) == len(RECORDINGS) + 1
+    for name in left:  # scorecards, transcripts, findings, done-markers and the manifest
+        assert left[name] == right[name], name
+
+
+@pytest.mark.slow
+@needs_ray
+def test_engines_ray_worker_killed_mid_batch_loses_no_call_and_duplicates_none(tmp_path):
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    for rec in RECORDINGS:
+        shutil.copy(rec, calls / rec.name)
+    for rec in RECORDINGS[:2]:
+        shutil.copy(rec, calls / f"again-{rec.name}")
+    engine = open_engine("ray", model="tiny.en", workers=2)
+    taken = engine.result
+    killed = []
+
+    def result(key):  # when the first call comes back, kill a worker that holds others
+        got = taken(key)
+        if not killed:
+            busy = engine.busy_workers()  # the fullest holds a call it cannot have finished
+            assert busy, "a worker should hold calls mid-batch"
+            victim = max(busy, key=lambda a: len(engine._actors[a]))
+            engine.ray.kill(victim, no_restart=True)
+            killed.append(victim)
+        return got
+
+    engine.result = result
+    summary = run_batch([calls], tmp_path / "ray", model="tiny.en", engine=engine)
+    assert killed and engine.retried >= 1
+    entries = _manifest(tmp_path / "ray")
+    ids = [e["call_id"] for e in entries]
+    assert len(ids) == len(set(ids)) == 6
+    assert all(e["status"] == "ok" for e in entries), [e["error"] for e in entries]
+    assert summary.count("ok") == 6
+
+    local = run_batch([calls], tmp_path / "local", model="tiny.en")
+    assert local.count("ok") == 6
+    assert _outputs(tmp_path / "local") == _outputs(tmp_path / "ray")
+
+
+def test_engines_progress_bar_counts_calls_hours_and_time_left(capsys):
+    from analyser.batch import discover
+    from analyser.engines import batch_progress
+
+    recordings = [j for j in discover([SAMPLES]) if j.kind == "audio"]
+    bar = batch_progress(len(recordings), recordings, True)
+    assert bar.total_s == pytest.approx(201.2, abs=1.0)  # from the headers, nothing decoded
+    bar.update(1, audio_s=43.7, job=recordings[0])
+    bar.close()
+    shown = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert f"1/{len(recordings)} calls" in shown and "h audio" in shown and "left]" in shown
+    assert batch_progress(3, recordings, False) is None
