@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Iterable
 
 from .detectors.card import Span, sensitive_spans
-from .detectors.card_numbers import TEENS, TENS, UNITS, Run, digit_runs
+from .detectors.card_numbers import TEENS, TENS, UNITS, Run, cut_after_digits, digit_runs
 from .types import Finding, Transcript, Turn, Word
 
 CARD_LENGTHS = range(13, 20)
@@ -149,7 +149,7 @@ def bank_spans(transcript: Transcript) -> list[tuple[int, int, int, str]]:
                 out.append((i, r.char_start, r.char_end, _bank_label(known[d], d)))
                 continue
             if todo[:2] == ["sort", "account"] and len(d) in (12, 13, 14, 15, 16):
-                cut = _digit_cut(r, 6)
+                cut = cut_after_digits(r, 6)
                 out.append((i, r.char_start, cut, _bank_label("sort", d[:6])))
                 out.append((i, cut, r.char_end, _bank_label("account", d[6:])))
                 known[d[:6]], known[d[6:]] = "sort", "account"
@@ -180,16 +180,6 @@ def bank_spans(transcript: Transcript) -> list[tuple[int, int, int, str]]:
                 else:
                     pending[:] = chain
     return out
-
-
-def _digit_cut(run: Run, ndigits: int) -> int:
-    """Character offset inside ``run`` just after its first ``ndigits`` digits."""
-    count = 0
-    for _, end, digits in run.pieces:
-        count += len(digits)
-        if count >= ndigits:
-            return end
-    return run.char_end
 
 
 def _spans_by_turn(spans: list[Span], bank: list[tuple[int, int, int, str]] = ()) -> dict[int, list[tuple[int, int, str]]]:

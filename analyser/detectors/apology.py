@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import re
 
-from ..types import Finding, Transcript, Turn
-from .base import Detector, fused_finding
-from .complaint import complaint_turns, heat_missing, match
+from ..types import Turn
+from .complaint import HeatStep, match
 from .patterns import load_patterns
 
 CODE = "HEAT.APOLOGIZE"
@@ -30,31 +29,14 @@ def clause_end(text: str, start: int, limit: int = 90) -> int:
     return min(end, start + limit) if end - start > limit else end
 
 
-class Apology(Detector):
+class Apology(HeatStep):
     name = "apology"
     version = "2.0"
     codes = {CODE: "apologize", f"{CODE}.MISSING": "apologize"}
     labels = ("apologize",)
+    label, code, step = "apologize", CODE, "apologise"
 
-    def detect(self, transcript: Transcript) -> list[Finding]:
-        threshold = self.threshold("min_score", 0.5)
-        complaints = {t.index for t in complaint_turns(transcript)}
-        found: list[Finding] = []
-        last_customer: Turn | None = None
-        for turn in transcript.turns:
-            if turn.speaker != "agent":
-                last_customer = turn
-                continue
-            after_complaint = last_customer is not None and last_customer.index in complaints
-            best = self._best(turn, after_complaint)
-            if best:
-                best = (best[0], clause_end(turn.text, best[1]), best[2], best[3])
-            found += fused_finding(self, transcript, turn, "apologize", CODE, best, threshold)
-        if not found:
-            found = heat_missing(self, transcript, f"{CODE}.MISSING", "apologise")
-        return found
-
-    def _best(self, turn: Turn, after_complaint: bool):
+    def best(self, turn: Turn, after_complaint: bool):
         matches = match(load_patterns("apology"), turn.text)
         blocked = [m for m in matches if m.code != CODE]
         best = None

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ..types import Finding, Transcript, Turn
 from .base import Detector
-from .card_numbers import Run, digit_runs, luhn_ok
+from .card_numbers import Run, cut_after_digits, digit_runs, luhn_ok
 from .patterns import load_patterns
 
 CODE = "PCI.CARD_DETAILS_SPOKEN"
@@ -138,7 +138,7 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
             todo = [f for f in fields if f not in given] or fields[-1:]
             strong_cvv = recent(i, "CUE.CVV", 3)
             if len(d) in (7, 8) and todo[:2] == ["expiry", "cvv"] and pay_ctx and _plausible_expiry(d[:4]):
-                cut = _split_point(r, 4)
+                cut = cut_after_digits(r, 4)
                 spans.append(Span(i, r.char_start, cut, "expiry", d[:4], 0.8, "expiry read with the security code"))
                 spans.append(Span(i, cut, r.char_end, "cvv", d[4:], 0.8, "security code read with the expiry"))
                 continue
@@ -163,21 +163,11 @@ def _read_back(spans: list[Span], i: int, run: Run) -> list[Span]:
             out, start, count = [], run.char_start, 0
             for s in tail:
                 count += len(s.digits)
-                end = _split_point(run, count)
+                end = cut_after_digits(run, count)
                 out.append(Span(i, start, end, s.kind, s.digits, s.score, f"{s.kind} read back"))
                 start = end
             return out
     return []
-
-
-def _split_point(run: Run, ndigits: int) -> int:
-    """Character offset inside ``run`` just after its first ``ndigits`` digits."""
-    count = 0
-    for _, end, digits in run.pieces:
-        count += len(digits)
-        if count >= ndigits:
-            return end
-    return run.char_end
 
 
 def _join_split_numbers(turns, pending: list[tuple[int, Run]], spans: list[Span], i: int) -> None:

@@ -151,3 +151,13 @@ def luhn_ok(digits: str) -> bool:
                 d -= 9
         total += d
     return total % 10 == 0
+
+
+def cut_after_digits(run: Run, ndigits: int) -> int:
+    """Character offset inside ``run`` just after its first ``ndigits`` digits."""
+    count = 0
+    for _, end, digits in run.pieces:
+        count += len(digits)
+        if count >= ndigits:
+            return end
+    return run.char_end

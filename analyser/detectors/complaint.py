@@ -318,6 +318,43 @@ def heat_missing(detector: Detector, transcript: Transcript, code: str, step: st
     return [detector.missing(code, anchor, f"the customer complained and the agent did not {step}")]
 
 
+class HeatStep(Detector):
+    """An agent-side HEAT step judged turn by turn, knowing whether the turn answers a complaint.
+
+    Subclasses set ``label``, ``code`` and ``step`` (the verb of the missing-finding message)
+    and implement ``best(turn, after_complaint)``: the pattern evidence as (start, end, score,
+    method) or None. The quote runs to the end of the clause; the learned model may join in.
+    """
+
+    label: str = ""
+    code: str = ""
+    step: str = ""
+
+    def best(self, turn: Turn, after_complaint: bool) -> tuple[int, int, float, str] | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def detect(self, transcript: Transcript) -> list[Finding]:
+        from .apology import clause_end
+        from .base import fused_finding
+
+        threshold = self.threshold("min_score", 0.5)
+        complaints = {t.index for t in complaint_turns(transcript)}
+        found: list[Finding] = []
+        last_customer: Turn | None = None
+        for turn in transcript.turns:
+            if turn.speaker != "agent":
+                last_customer = turn
+                continue
+            after_complaint = last_customer is not None and last_customer.index in complaints
+            best = self.best(turn, after_complaint)
+            if best:
+                best = (best[0], clause_end(turn.text, best[1]), best[2], best[3])
+            found += fused_finding(self, transcript, turn, self.label, self.code, best, threshold)
+        if not found:
+            found = heat_missing(self, transcript, f"{self.code}.MISSING", self.step)
+        return found
+
+
 class Complaint(Detector):
     name = "complaint"
     version = "2.0"

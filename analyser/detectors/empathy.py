@@ -12,10 +12,8 @@ complaint.
 """
 from __future__ import annotations
 
-from ..types import Finding, Transcript, Turn
-from .apology import clause_end
-from .base import Detector, fused_finding
-from .complaint import complaint_turns, heat_missing, match
+from ..types import Turn
+from .complaint import HeatStep, match
 from .patterns import load_patterns
 
 CODE = "HEAT.EMPATHIZE"
@@ -25,31 +23,14 @@ _WEAK_PHRASES = ("take your time", "please do not worry", "no need to worry", "w
                  "i promise", "i can imagine")
 
 
-class Empathy(Detector):
+class Empathy(HeatStep):
     name = "empathy"
     version = "2.0"
     codes = {CODE: "empathize", f"{CODE}.MISSING": "empathize"}
     labels = ("empathize",)
+    label, code, step = "empathize", CODE, "empathise"
 
-    def detect(self, transcript: Transcript) -> list[Finding]:
-        threshold = self.threshold("min_score", 0.5)
-        complaints = {t.index for t in complaint_turns(transcript)}
-        found: list[Finding] = []
-        last_customer: Turn | None = None
-        for turn in transcript.turns:
-            if turn.speaker != "agent":
-                last_customer = turn
-                continue
-            after_complaint = last_customer is not None and last_customer.index in complaints
-            best = self._best(turn, after_complaint)
-            if best:
-                best = (best[0], clause_end(turn.text, best[1]), best[2], best[3])
-            found += fused_finding(self, transcript, turn, "empathize", CODE, best, threshold)
-        if not found:
-            found = heat_missing(self, transcript, f"{CODE}.MISSING", "empathise")
-        return found
-
-    def _best(self, turn: Turn, after_complaint: bool):
+    def best(self, turn: Turn, after_complaint: bool):
         matches = match(load_patterns("empathy"), turn.text)
         polite = [m for m in matches if m.code != CODE]
         best = None
