@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import re
 
-from ..types import Finding, Transcript, Turn
-from .apology import clause_end
-from .base import Detector, fused_finding
-from .complaint import complaint_turns, heat_missing, match, spoken
+from ..types import Turn
+from .complaint import HeatStep, match, spoken
 from .patterns import PatternMatch, load_patterns
 
 CODE = "HEAT.TAKE_ACTION"
@@ -47,27 +45,14 @@ def _sentence_of(text: str, pos: int) -> tuple[int, int]:
     return start, (m.end() if m else len(text))
 
 
-class Action(Detector):
+class Action(HeatStep):
     name = "action"
     version = "2.0"
     codes = {CODE: "take_action", f"{CODE}.MISSING": "take_action"}
     labels = ("take_action",)
+    label, code, step = "take_action", CODE, "take action"
 
-    def detect(self, transcript: Transcript) -> list[Finding]:
-        threshold = self.threshold("min_score", 0.5)
-        found: list[Finding] = []
-        for turn in transcript.turns:
-            if turn.speaker != "agent":
-                continue
-            best = self._best(turn)
-            if best:
-                best = (best[0], clause_end(turn.text, best[1]), best[2], best[3])
-            found += fused_finding(self, transcript, turn, "take_action", CODE, best, threshold)
-        if not found and complaint_turns(transcript):
-            found = heat_missing(self, transcript, f"{CODE}.MISSING", "take action")
-        return found
-
-    def _best(self, turn: Turn):
+    def best(self, turn: Turn, after_complaint: bool = False):
         text = turn.text
         matches = match(load_patterns("action"), text)
         blocks = [m for m in matches if m.code != CODE]
