@@ -15,7 +15,8 @@ import pytest
 
 from analyser.batch import MANIFEST, run_batch
 from analyser.engines import open_engine
-from analyser.engines.batched import MAX_UNHEARD_S, SR, _needs_fallback, _unheard
+from analyser.engines.batched import (MAX_UNHEARD_S, SR, _before, _needs_fallback, _unheard, _unheard_tail,
+                                      token_budget)
 from analyser.errors import AnalyserError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,7 @@ def _window(clip_seconds: list[float]) -> dict:
 
 def _result(words: list[tuple[float, float]], logprob: float = -0.3, text: str = "hello there") -> list[dict]:
     return [{"text": text, "avg_logprob": logprob, "no_speech_prob": 0.1,
+             "start": words[0][0] if words else 0.0, "end": words[-1][1] if words else 0.0,
              "words": [{"word": " w", "start": a, "end": b, "probability": 0.9} for a, b in words]}]
 
 
@@ -58,6 +60,28 @@ def test_engines_window_with_speech_left_unheard_is_decoded_again():
     assert _needs_fallback(_result([(0.2, 0.6)]), window, DECODE)  # the model stopped after 3 s
     short = _window([3.0, MAX_UNHEARD_S - 0.5])  # a cough nobody said words in is not a reason
     assert not _needs_fallback(_result([(0.2, 0.6)]), short, DECODE)
+
+
+def test_engines_window_that_stopped_early_has_only_its_unheard_tail_decoded_again():
+    window = _window([3.0, 2.0, 2.5, 4.0])  # speech-only clock: 0-3, 3-5, 5-7.5, 7.5-11.5 s
+    stopped = _result([(0.2, 0.6), (3.5, 3.9)])  # nothing after 5 s: the last two clips unheard
+    assert _unheard_tail(stopped, window, DECODE) == 2
+    assert _before(stopped, 5.0) == stopped  # every word is before the tail
+    # a word whose middle falls inside the tail is not kept twice
+    kept = _before(_result([(0.2, 0.6), (4.8, 5.4)]), 5.0)
+    assert [w["start"] for s in kept for w in s["words"]] == [0.2]
+    assert kept[0]["text"] == " w"
+    # speech missed in the middle too, or text that loops: the whole window goes to the sequential decoder
+    assert _unheard_tail(_result([(3.5, 3.9)]), window, DECODE) is None  # the first 3 s missed as well
+    assert _unheard_tail(_result([(0.2, 0.6), (3.5, 3.9)], text="good morning, " * 20), window, DECODE) is None
+    assert _unheard_tail(_result([]), window, DECODE) is None  # no words at all: same audio, same result
+    assert _unheard_tail(_result([(0.2, 0.6), (3.5, 3.9), (5.5, 6.0), (8.0, 9.0)]), window, DECODE) is None
+
+
+def test_engines_token_budget_follows_the_speech_and_stays_under_whispers_limit():
+    assert token_budget(7.0) < token_budget(20.0) <= token_budget(30.0) < 448
+    assert token_budget(60.0) == token_budget(1000.0) < 448
+    assert token_budget(30.0) >= 30 * 6  # digits read one by one, with commas, still fit
 
 
 def test_engines_window_failing_decoder_thresholds_is_decoded_again():

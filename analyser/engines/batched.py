@@ -10,9 +10,10 @@ twice, and the model works on several windows per step.
 The guards of the sequential decoder stay: a window whose text repeats itself (compression
 ratio above the threshold) or whose log-probability is too low is decoded again by the
 sequential decoder (seeking past what it has read, skipping hallucinated silence), over the
-same stretch of audio. So is a window where the model stopped early and left speech without
-words (more than ``MAX_UNHEARD_S`` of it): the sequential decoder carries on from where the
-text ends, a batch of windows cannot. Word timestamps come from the model's alignment and are mapped back to
+same stretch of audio. A window where the model stopped early and left speech without words
+(more than ``MAX_UNHEARD_S`` of it) keeps the text it has, and only its unheard tail of clips is
+decoded again, all such tails of a call in one more batch; a tail that fails in turn goes to
+the sequential decoder. Word timestamps come from the model's alignment and are mapped back to
 the channel's own clock.
 """
 from __future__ import annotations
@@ -42,6 +43,16 @@ VAD = {"max_speech_duration_s": WINDOW_S, "min_silence_duration_ms": 160}
 # another run or another engine. Text that still repeats itself is dropped by the transcriber.
 FALLBACK = {"temperature": [0.0]}
 MAX_UNHEARD_S = 1.5  # speech in a window with no word on it; more and the window is decoded again
+# Tokens a stretch of speech can need: fast speech is about 5 a second (words, punctuation,
+# timestamps; digits read out one by one about 6). A window allowed no more than this stops a
+# looping decoder early, where Whisper would otherwise run to its 448-token limit.
+TOKENS_PER_S = 10
+MAX_NEW_TOKENS = 440
+
+
+def token_budget(seconds: float) -> int:
+    """The most new tokens worth decoding for ``seconds`` of speech."""
+    return min(MAX_NEW_TOKENS, int(TOKENS_PER_S * seconds) + 20)
 
 
 def one_blas_thread():
@@ -105,23 +116,29 @@ def batch_options(tokenizer: Tokenizer, decode: dict[str, Any]) -> Transcription
     )
 
 
-def _unheard(result: list[dict[str, Any]], window: dict[str, Any]) -> float:
-    """Seconds of the window's speech that no recognised word touches (speech-only clock)."""
-    words = [(w["start"], w["end"]) for s in result for w in s.get("words") or []]
-    unheard, at = 0.0, window["offset"]
+def _clip_spans(window: dict[str, Any]) -> list[tuple[float, float]]:
+    """Each clip of a window as (start, end) on the speech-only clock."""
+    spans, at = [], window["offset"]
     for clip in window["segments"]:
         end = at + (clip["end"] - clip["start"]) / SR
-        if not any(a < end and b > at for a, b in words):
-            unheard += end - at
+        spans.append((at, end))
         at = end
-    return unheard
+    return spans
 
 
-def _needs_fallback(result: list[dict[str, Any]], window: dict[str, Any], decode: dict[str, Any]) -> bool:
-    """The sequential decoder's test for a failed window (repetitive or improbable text), or
-    speech the model never got to."""
-    if _unheard(result, window) > MAX_UNHEARD_S:
-        return True
+def _heard(result: list[dict[str, Any]], window: dict[str, Any]) -> list[bool]:
+    """For each clip of the window: does a recognised word touch it?"""
+    words = [(w["start"], w["end"]) for s in result for w in s.get("words") or []]
+    return [any(a < end and b > at for a, b in words) for at, end in _clip_spans(window)]
+
+
+def _unheard(result: list[dict[str, Any]], window: dict[str, Any]) -> float:
+    """Seconds of the window's speech that no recognised word touches (speech-only clock)."""
+    return sum(b - a for (a, b), heard in zip(_clip_spans(window), _heard(result, window)) if not heard)
+
+
+def _text_fails(result: list[dict[str, Any]], decode: dict[str, Any]) -> bool:
+    """The sequential decoder's test for a failed window: repetitive or improbable text."""
     if not result:
         return False
     text = "".join(s["text"] for s in result)
@@ -130,6 +147,54 @@ def _needs_fallback(result: list[dict[str, Any]], window: dict[str, Any], decode
         return True
     # Likely silence with a low log-probability is dropped later, not decoded again.
     return logprob < decode["log_prob_threshold"] and no_speech <= decode["no_speech_threshold"]
+
+
+def _needs_fallback(result: list[dict[str, Any]], window: dict[str, Any], decode: dict[str, Any]) -> bool:
+    """The sequential decoder's test for a failed window (repetitive or improbable text), or
+    speech the model never got to."""
+    return _unheard(result, window) > MAX_UNHEARD_S or _text_fails(result, decode)
+
+
+def _unheard_tail(result: list[dict[str, Any]], window: dict[str, Any], decode: dict[str, Any]) -> int | None:
+    """Where the model stopped early: the first clip of the trailing run that no word touches.
+
+    Whisper often ends a full window's text a few seconds before its audio ends. When that
+    unheard tail is the only fault (the text before it passes the decoder's tests, and no more
+    than ``MAX_UNHEARD_S`` of speech is missed elsewhere), only the tail needs decoding again,
+    not the whole window. None when the window needs the sequential decoder instead."""
+    heard = _heard(result, window)
+    k = len(heard)
+    while k > 0 and not heard[k - 1]:
+        k -= 1
+    if k == 0 or k == len(heard) or _text_fails(result, decode):
+        return None
+    spans = _clip_spans(window)
+    missed_before = sum(b - a for (a, b), h in zip(spans[:k], heard[:k]) if not h)
+    return k if missed_before <= MAX_UNHEARD_S else None
+
+
+def _before(result: list[dict[str, Any]], cut: float) -> list[dict[str, Any]]:
+    """The segments of a window's result whose words lie before ``cut`` (speech-only clock)."""
+    kept = []
+    for seg in result:
+        words = [w for w in seg.get("words") or [] if (w["start"] + w["end"]) / 2 < cut]
+        if words and len(words) == len(seg.get("words") or []):
+            kept.append(seg)
+        elif words:
+            kept.append({**seg, "words": words, "end": min(seg["end"], words[-1]["end"]),
+                         "text": "".join(w["word"] for w in words)})
+    return kept
+
+
+def _tail_window(plan: ChannelPlan, window: dict[str, Any], k: int, feature_extractor) -> tuple[dict, np.ndarray]:
+    """A window of the clips from ``k`` on, on the same speech-only clock, and its features."""
+    clips = window["segments"][k:]
+    offset = _clip_spans(window)[k][0]
+    tail = {"offset": offset, "duration": sum(c["end"] - c["start"] for c in clips) / SR, "segments": clips}
+    with one_blas_thread():
+        audio = np.concatenate([plan.samples[c["start"] : c["end"]] for c in clips])
+        features = pad_or_trim(feature_extractor(audio)[..., :-1])
+    return tail, features
 
 
 def _segment(d: dict[str, Any], n: int, temperature: float) -> Segment:
@@ -144,42 +209,77 @@ def _shift(seg: Segment, by: float) -> Segment:
     return dataclasses.replace(seg, start=seg.start + by, end=seg.end + by, words=words)
 
 
+def _batched(pipe, tokenizer, options, features: list[np.ndarray], windows: list[dict], batch_size: int):
+    """Decode windows in batches; one result (list of segment dicts) per window."""
+    results: list[list[dict[str, Any]]] = []
+    for i in range(0, len(windows), batch_size):
+        part = windows[i : i + batch_size]
+        pipe.last_speech_timestamp = 0.0
+        limited = dataclasses.replace(options, max_new_tokens=token_budget(max(w["duration"] for w in part)))
+        results += pipe.forward(np.stack(features[i : i + batch_size]), tokenizer, part, limited)
+    return results
+
+
+def _sequential(model, plan: ChannelPlan, clips: list[dict[str, int]], decode: dict[str, Any]) -> list[Segment]:
+    """The sequential decoder over the stretch of the channel from the first clip to the last."""
+    first, last = clips[0]["start"], clips[-1]["end"]
+    speech = sum(c["end"] - c["start"] for c in clips) / SR
+    limit = {"max_new_tokens": token_budget(min(speech, WINDOW_S))}  # per 30-s segment it reads
+    with one_blas_thread():
+        segs, _ = model.transcribe(plan.samples[first:last], **{**decode, **FALLBACK, **limit})
+        return [_shift(s, first / SR) for s in segs]
+
+
 def decode_channels(model, plans: list[ChannelPlan], decode: dict[str, Any], batch_size: int) -> list[list[Segment]]:
     """Recognise the speech of several channels; one list of segments (channel clock) per plan.
 
     ``model`` is a faster_whisper.WhisperModel; ``decode`` the sequential decoder's options.
     Safe to call from several threads at once (each call keeps its own state).
+
+    Three passes: every window in batches; then, in one more batch, the unheard tails of the
+    windows where the model stopped early; then the sequential decoder for whatever still fails.
     """
     tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task=decode["task"],
                           language=decode["language"])
     options = batch_options(tokenizer, decode)
     pipe = BatchedInferencePipeline(model)
     items = [(c, w) for c, plan in enumerate(plans) for w in range(len(plan.windows))]
-    outputs: dict[tuple[int, int], list[dict[str, Any]]] = {}
-    for i in range(0, len(items), batch_size):
-        part = items[i : i + batch_size]
-        pipe.last_speech_timestamp = 0.0
-        features = np.stack([plans[c].features[w] for c, w in part])
-        results = pipe.forward(features, tokenizer, [plans[c].windows[w] for c, w in part], options)
-        outputs.update(zip(part, results))
+    results = _batched(pipe, tokenizer, options, [plans[c].features[w] for c, w in items],
+                       [plans[c].windows[w] for c, w in items], batch_size)
+
+    plain: list[list[dict[str, Any]]] = [[] for _ in plans]  # batch results that passed, per channel
+    redone: list[list[Segment]] = [[] for _ in plans]  # the sequential decoder's segments, per channel
+    tails: list[tuple[int, dict, np.ndarray]] = []
+    sequential = 0  # windows or tails the sequential decoder read
+    for (c, w), result in zip(items, results):
+        window = plans[c].windows[w]
+        if not _needs_fallback(result, window, decode):
+            plain[c] += result
+            continue
+        k = _unheard_tail(result, window, decode)
+        if k is None:
+            sequential += 1
+            redone[c] += _sequential(model, plans[c], window["segments"], decode)
+            continue
+        tail, features = _tail_window(plans[c], window, k, model.feature_extractor)
+        plain[c] += _before(result, tail["offset"])
+        tails.append((c, tail, features))
+
+    if tails:
+        tail_results = _batched(pipe, tokenizer, options, [f for _, _, f in tails], [t for _, t, _ in tails], batch_size)
+        for (c, tail, _), result in zip(tails, tail_results):
+            if _needs_fallback(result, tail, decode):
+                sequential += 1
+                redone[c] += _sequential(model, plans[c], tail["segments"], decode)
+            else:
+                plain[c] += result
 
     channels: list[list[Segment]] = []
-    retried = 0
     for c, plan in enumerate(plans):
-        plain: list[Segment] = []
-        redone: list[Segment] = []
-        for w, window in enumerate(plan.windows):
-            result = outputs[(c, w)]
-            if _needs_fallback(result, window, decode):
-                retried += 1
-                first, last = window["segments"][0]["start"], window["segments"][-1]["end"]
-                with one_blas_thread():
-                    segs, _ = model.transcribe(plan.samples[first:last], **{**decode, **FALLBACK})
-                    redone += [_shift(s, first / SR) for s in segs]
-            else:
-                plain += [_segment(d, len(plain), options.temperatures[0]) for d in result]
-        restored = list(restore_speech_timestamps(plain, plan.clips, SR)) if plain else []
-        channels.append(sorted(restored + redone, key=lambda s: (s.start, s.end)))
-    if retried:
-        log.info("batched decoding: %d of %d windows decoded again by the sequential decoder", retried, len(items))
+        segs = [_segment(d, n, options.temperatures[0]) for n, d in enumerate(sorted(plain[c], key=lambda d: d["start"]))]
+        restored = list(restore_speech_timestamps(segs, plan.clips, SR)) if segs else []
+        channels.append(sorted(restored + redone[c], key=lambda s: (s.start, s.end)))
+    if tails or sequential:
+        log.info("batched decoding: %d of %d windows stopped early (their tails decoded again); "
+                 "the sequential decoder read %d windows or tails", len(tails), len(items), sequential)
     return channels
