@@ -315,14 +315,16 @@ class Transcriber:
                 plans.append(plan_channel(samples, self.model.feature_extractor))
         return PreparedCall(audio, call_id, dict(meta or {}), stereo, plans)
 
-    def decode(self, call: PreparedCall) -> Transcript:
-        """Run the model over a prepared call and build its transcript."""
+    def decode(self, call: PreparedCall, helpers=None) -> Transcript:
+        """Run the model over a prepared call and build its transcript.
+
+        ``helpers`` (engines.batched.Helpers): idle decoder threads that may take a share of it."""
         audio = call.audio
         channels = list(audio.samples) if call.stereo else [audio.samples[0]]
         if self.batched:
             started = time.perf_counter()
             live = [p for p in call.plans if p is not None and p.windows]
-            segments = iter(decode_channels(self.model, live, self.decode_options, self.batch_size))
+            segments = iter(decode_channels(self.model, live, self.decode_options, self.batch_size, helpers))
             per_channel = [
                 _pieces(next(segments), samples) if plan is not None and plan.windows else []
                 for plan, samples in zip(call.plans, channels)

@@ -92,6 +92,63 @@ def test_engines_window_failing_decoder_thresholds_is_decoded_again():
     assert not _needs_fallback(_result(words, logprob=-0.4), window, DECODE)
 
 
+def test_engines_helpers_share_a_calls_tasks_and_keep_their_order():
+    import threading
+    import time
+
+    from analyser.engines.batched import Helpers
+
+    helpers, ran_by = Helpers(), {}
+
+    def task(i):
+        def run():
+            time.sleep(0.05)
+            ran_by[i] = threading.get_ident()
+            return i * i
+        return run
+
+    stop = threading.Event()
+
+    def idle_decoder():
+        while not stop.is_set():
+            if not helpers.help_once():
+                helpers.wait(timeout=0.01)
+
+    helper = threading.Thread(target=idle_decoder)
+    helper.start()
+    try:
+        assert helpers.run([task(i) for i in range(8)]) == [i * i for i in range(8)]
+    finally:
+        stop.set()
+        helpers.poke()
+        helper.join()
+    assert threading.get_ident() in ran_by.values() and helper.ident in ran_by.values()
+
+    def broken():
+        raise ValueError("a failed batch")
+
+    with pytest.raises(ValueError, match="a failed batch"):  # raised in the call's own thread
+        helpers.run([task(0), broken, task(2)])
+
+
+def test_engines_window_the_batch_cannot_fix_goes_to_the_sequential_decoder(monkeypatch):
+    from analyser.audio import load_audio
+    from analyser.engines import batched
+    from analyser.transcribe import Transcriber
+
+    t = Transcriber("tiny.en", cpu_threads=1)
+    audio = load_audio(SAMPLES / "heating-booking-003.flac")
+    calls = []
+    real = batched._sequential
+    monkeypatch.setattr(batched, "_needs_fallback", lambda result, window, decode: True)
+    monkeypatch.setattr(batched, "_unheard_tail", lambda result, window, decode: None)
+    monkeypatch.setattr(batched, "_sequential", lambda *a: calls.append(a) or real(*a))
+    transcript = t.transcribe(audio, "heating")
+    assert calls and len(calls) == sum(len(p.windows) for p in t.prepare(audio, "x").plans if p)
+    text = " ".join(turn.text for turn in transcript.turns).lower()
+    assert "boiler" in text or "heating" in text
+
+
 def test_engines_unknown_engine_and_bad_worker_count_are_refused():
     with pytest.raises(AnalyserError) as err:
         open_engine("spark")

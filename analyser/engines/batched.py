@@ -19,9 +19,11 @@ the channel's own clock.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
+import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from faster_whisper import BatchedInferencePipeline
@@ -209,14 +211,128 @@ def _shift(seg: Segment, by: float) -> Segment:
     return dataclasses.replace(seg, start=seg.start + by, end=seg.end + by, words=words)
 
 
-def _batched(pipe, tokenizer, options, features: list[np.ndarray], windows: list[dict], batch_size: int):
-    """Decode windows in batches; one result (list of segment dicts) per window."""
+class Helpers:
+    """Decoder threads lend themselves to each other's calls, window by window.
+
+    A call's decoder cuts its work into tasks (a batch of windows, a tail, a window for the
+    sequential decoder) and runs them itself, first to last; a decoder with nothing of its own
+    to do takes tasks from the far end of another call's list. So the last call of a batch,
+    or a single long call, keeps every core busy, not one. Which thread runs a task never
+    changes its result: the tasks are cut the same way whoever runs them.
+    """
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._lists: list[_Tasks] = []
+
+    def run(self, fns: list[Callable[[], Any]]) -> list[Any]:
+        """Run every task (with help, when some thread is idle) and return their results in order."""
+        if len(fns) <= 1:
+            return [f() for f in fns]
+        tasks = _Tasks(fns)
+        with self._cv:
+            self._lists.append(tasks)
+            self._cv.notify_all()
+        try:
+            while (i := tasks.claim(first=True)) is not None:
+                tasks.do(i)
+        finally:
+            with self._cv:
+                self._lists.remove(tasks)
+        return tasks.results()
+
+    def help_once(self) -> bool:
+        """Run one task of another call's; False when nobody has a task to spare."""
+        with self._cv:
+            for tasks in self._lists:
+                i = tasks.claim(first=False)
+                if i is not None:
+                    break
+            else:
+                return False
+        tasks.do(i)
+        return True
+
+    def wait(self, timeout: float) -> None:
+        """Sleep until tasks are offered or ``poke`` is called (or the timeout passes)."""
+        with self._cv:
+            if not any(t.has_unclaimed() for t in self._lists):
+                self._cv.wait(timeout)
+
+    def poke(self) -> None:
+        with self._cv:
+            self._cv.notify_all()
+
+
+class _Tasks:
+    """One call's list of tasks: claimed from the front by its owner, from the back by helpers."""
+
+    def __init__(self, fns: list[Callable[[], Any]]) -> None:
+        self._fns = fns
+        self._next, self._last = 0, len(fns)  # unclaimed: [_next, _last)
+        self._out: list[Any] = [None] * len(fns)
+        self._errors: list[BaseException | None] = [None] * len(fns)
+        self._left = len(fns)
+        self._cv = threading.Condition()
+
+    def has_unclaimed(self) -> bool:
+        with self._cv:
+            return self._next < self._last
+
+    def claim(self, first: bool) -> int | None:
+        with self._cv:
+            if self._next >= self._last:
+                return None
+            if first:
+                self._next += 1
+                return self._next - 1
+            self._last -= 1
+            return self._last
+
+    def do(self, i: int) -> None:
+        try:
+            self._out[i] = self._fns[i]()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the owner's thread
+            self._errors[i] = exc
+        with self._cv:
+            self._left -= 1
+            self._cv.notify_all()
+
+    def results(self) -> list[Any]:
+        with self._cv:
+            while self._left:
+                self._cv.wait()
+        for exc in self._errors:
+            if exc is not None:
+                raise exc
+        return self._out
+
+
+def _in_order(fns: list[Callable[[], Any]]) -> list[Any]:
+    return [f() for f in fns]
+
+
+def _batched(model, tokenizer, options, features: list[np.ndarray], windows: list[dict], batch_size: int,
+             run: Callable[[list[Callable[[], Any]]], list[Any]]):
+    """Decode windows in batches (one task each); one result per window.
+
+    A call with two windows or more is cut into two batches at least, so that a second
+    decoder can take a share; never into more than ``batch_size`` windows each. The cut
+    depends on the windows alone, never on which threads are free: the same call is always
+    decoded in the same batches (and so to the same words) on any engine."""
+    batch_size = max(1, min(batch_size, -(-len(windows) // 2)))
+
+    def task(i: int) -> Callable[[], list]:
+        def decode_batch():
+            part = windows[i : i + batch_size]
+            pipe = BatchedInferencePipeline(model)  # its state is per batch: one for each task
+            limited = dataclasses.replace(options, max_new_tokens=token_budget(max(w["duration"] for w in part)))
+            return pipe.forward(np.stack(features[i : i + batch_size]), tokenizer, part, limited)
+        return decode_batch
+
     results: list[list[dict[str, Any]]] = []
-    for i in range(0, len(windows), batch_size):
-        part = windows[i : i + batch_size]
-        pipe.last_speech_timestamp = 0.0
-        limited = dataclasses.replace(options, max_new_tokens=token_budget(max(w["duration"] for w in part)))
-        results += pipe.forward(np.stack(features[i : i + batch_size]), tokenizer, part, limited)
+    for batch in run([task(i) for i in range(0, len(windows), batch_size)]):
+        results += batch
     return results
 
 
@@ -230,11 +346,13 @@ def _sequential(model, plan: ChannelPlan, clips: list[dict[str, int]], decode: d
         return [_shift(s, first / SR) for s in segs]
 
 
-def decode_channels(model, plans: list[ChannelPlan], decode: dict[str, Any], batch_size: int) -> list[list[Segment]]:
+def decode_channels(model, plans: list[ChannelPlan], decode: dict[str, Any], batch_size: int,
+                    helpers: Helpers | None = None) -> list[list[Segment]]:
     """Recognise the speech of several channels; one list of segments (channel clock) per plan.
 
     ``model`` is a faster_whisper.WhisperModel; ``decode`` the sequential decoder's options.
-    Safe to call from several threads at once (each call keeps its own state).
+    Safe to call from several threads at once (each call keeps its own state); with
+    ``helpers``, idle threads take a share of this call's tasks.
 
     Three passes: every window in batches; then, in one more batch, the unheard tails of the
     windows where the model stopped early; then the sequential decoder for whatever still fails.
@@ -242,15 +360,15 @@ def decode_channels(model, plans: list[ChannelPlan], decode: dict[str, Any], bat
     tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task=decode["task"],
                           language=decode["language"])
     options = batch_options(tokenizer, decode)
-    pipe = BatchedInferencePipeline(model)
+    run = helpers.run if helpers is not None else _in_order
     items = [(c, w) for c, plan in enumerate(plans) for w in range(len(plan.windows))]
-    results = _batched(pipe, tokenizer, options, [plans[c].features[w] for c, w in items],
-                       [plans[c].windows[w] for c, w in items], batch_size)
+    results = _batched(model, tokenizer, options, [plans[c].features[w] for c, w in items],
+                       [plans[c].windows[w] for c, w in items], batch_size, run)
 
     plain: list[list[dict[str, Any]]] = [[] for _ in plans]  # batch results that passed, per channel
     redone: list[list[Segment]] = [[] for _ in plans]  # the sequential decoder's segments, per channel
     tails: list[tuple[int, dict, np.ndarray]] = []
-    sequential = 0  # windows or tails the sequential decoder read
+    again: list[tuple[int, list[dict[str, int]]]] = []  # (channel, clips) for the sequential decoder
     for (c, w), result in zip(items, results):
         window = plans[c].windows[w]
         if not _needs_fallback(result, window, decode):
@@ -258,21 +376,24 @@ def decode_channels(model, plans: list[ChannelPlan], decode: dict[str, Any], bat
             continue
         k = _unheard_tail(result, window, decode)
         if k is None:
-            sequential += 1
-            redone[c] += _sequential(model, plans[c], window["segments"], decode)
+            again.append((c, window["segments"]))
             continue
         tail, features = _tail_window(plans[c], window, k, model.feature_extractor)
         plain[c] += _before(result, tail["offset"])
         tails.append((c, tail, features))
 
     if tails:
-        tail_results = _batched(pipe, tokenizer, options, [f for _, _, f in tails], [t for _, t, _ in tails], batch_size)
+        tail_results = _batched(model, tokenizer, options, [f for _, _, f in tails], [t for _, t, _ in tails],
+                                batch_size, run)
         for (c, tail, _), result in zip(tails, tail_results):
             if _needs_fallback(result, tail, decode):
-                sequential += 1
-                redone[c] += _sequential(model, plans[c], tail["segments"], decode)
+                again.append((c, tail["segments"]))
             else:
                 plain[c] += result
+    sequential = len(again)
+    redecoded = run([functools.partial(_sequential, model, plans[c], clips, decode) for c, clips in again])
+    for (c, _), segs in zip(again, redecoded):
+        redone[c] += segs
 
     channels: list[list[Segment]] = []
     for c, plan in enumerate(plans):

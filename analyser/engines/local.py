@@ -7,7 +7,9 @@ Three kinds of thread share the work of a batch:
 - ``workers`` decoder threads each take a whole call and run it through the model. They share
   one loaded model (CTranslate2 runs that many requests at once over one set of weights) and
   use one core each: on a CPU, two one-thread decoders get more done than one two-thread
-  decoder, whose small per-token matrix products leave the second core waiting;
+  decoder, whose small per-token matrix products leave the second core waiting. A decoder
+  with no call to take helps another with its windows (batched.Helpers), so the last call
+  of a batch, or a lone long call, still has every core;
 - the caller (analyser.batch) takes results in the order it asked for them, so the manifest
   and outputs are the same whatever order the calls finish in.
 
@@ -76,7 +78,7 @@ class LocalEngine:
 
     def __init__(self, model: str = "base", agent_channel: str = "left", device: str = "cpu",
                  workers: int | None = None, transcriber=None):
-        from .batched import one_blas_thread
+        from .batched import Helpers, one_blas_thread
 
         self.workers = workers or default_workers(device)
         self.device = device
@@ -86,6 +88,7 @@ class LocalEngine:
         self._model = _Loaded(lambda: build_transcriber(model, agent_channel, device, self.workers), transcriber)
         self._todo: queue.Queue = queue.Queue()
         self._ready: queue.Queue = queue.Queue(maxsize=self.workers)  # prepared calls, a few ahead
+        self._helpers = Helpers()
         self._results: dict[str, tuple] = {}
         self._closing = False
         self._done = threading.Condition()
@@ -138,16 +141,26 @@ class LocalEngine:
                 self._store(key, ("error", exc))
                 continue
             self._ready.put((key, prepared))
+            self._helpers.poke()
         for _ in range(self.workers):
             self._ready.put(_STOP)
+        self._helpers.poke()
 
     def _decode(self) -> None:
-        while (item := self._ready.get()) is not _STOP:
+        while True:
+            try:
+                item = self._ready.get_nowait()
+            except queue.Empty:  # no call of its own: help another call, or wait for work
+                if not self._helpers.help_once():
+                    self._helpers.wait(timeout=0.1)
+                continue
+            if item is _STOP:
+                break
             if self._closing:
                 continue
             key, prepared = item
             try:
-                transcript = self._model.get().decode(prepared)
+                transcript = self._model.get().decode(prepared, self._helpers)
                 self._store(key, ("ok", transcript, prepared.audio.sha256, prepared.audio.duration))
             except Exception as exc:  # noqa: BLE001
                 self._store(key, ("error", exc))
