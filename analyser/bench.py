@@ -43,6 +43,8 @@ def add_bench_parser(sub) -> None:
     b.add_argument("--workers", type=int, metavar="N", help="analyser workers (default: one per core)")
     b.add_argument("--references", metavar="FILE.jsonl",
                    help="labelled calls naming the recordings (`audio`), for the word error rate")
+    b.add_argument("--repeat", type=int, default=1, metavar="N",
+                   help="time each side N times, taking turns, and report the median run (default 1)")
     b.add_argument("--json", metavar="OUT", help="also write every figure as JSON")
 
 
@@ -257,8 +259,16 @@ def machine() -> str:
     return f"{cpu}, {cores} CPU cores, Python {platform.python_version()}"
 
 
+def _median_run(runs: list[dict]) -> dict:
+    """The run with the median wall time (the lower middle one of an even number)."""
+    return sorted(runs, key=lambda r: r["wall_s"])[(len(runs) - 1) // 2]
+
+
 def run_bench(paths: list[str], *, model: str = "base", device: str = "cpu", workers: int | None = None,
-              references: str | None = None) -> dict:
+              references: str | None = None, repeat: int = 1) -> dict:
+    """Time both sides ``repeat`` times, taking turns (bare, analyser, bare, ...), each in a
+    fresh process; each side's figures are those of its median run. A shared machine's speed
+    drifts by a fifth or more between minutes, so one run of each can mislead."""
     from .audio import load_audio
     from .errors import InputError
 
@@ -274,8 +284,11 @@ def run_bench(paths: list[str], *, model: str = "base", device: str = "cpu", wor
 
     a = _Args()
     a.model, a.device, a.workers = model, device, workers
-    bare = _child("bare", files, a, refs)
-    ours = _child("analyser", files, a, refs)
+    bare_runs, our_runs = [], []
+    for _ in range(max(1, repeat)):
+        bare_runs.append(_child("bare", files, a, refs))
+        our_runs.append(_child("analyser", files, a, refs))
+    bare, ours = _median_run(bare_runs), _median_run(our_runs)
 
     def side(r: dict) -> dict:
         return {"wall_s": round(r["wall_s"], 2), "audio_s_per_wall_s": round(audio_s / r["wall_s"], 2),
@@ -295,6 +308,9 @@ def run_bench(paths: list[str], *, model: str = "base", device: str = "cpu", wor
         "audio_s": round(audio_s, 1),
         "bare_faster_whisper": side(bare),
         "analyser_run": {**side(ours), "exit_code": ours["exit_code"], "workers": ours["workers"]},
+        "repeat": len(bare_runs),
+        "runs_wall_s": {"bare_faster_whisper": [round(r["wall_s"], 2) for r in bare_runs],
+                        "analyser_run": [round(r["wall_s"], 2) for r in our_runs]},
         "speedup": round(bare["wall_s"] / ours["wall_s"], 3),
         "cpu_ratio": round(bare["cpu_s"] / ours["cpu_s"], 3),
         "wer_difference": wer_diff,
@@ -310,6 +326,10 @@ def format_bench(r: dict) -> str:
         wer = f"{s['wer']:.3f}" if s["wer"] is not None else "-"
         lines.append(f"{name:22}{s['wall_s']:9.2f}{s['audio_s_per_wall_s']:16.2f}{s['cpu_s']:9.1f}"
                      f"{s['peak_rss_mb']:10.1f}{wer:>8}")
+    if r.get("repeat", 1) > 1:
+        lines.append(f"median of {r['repeat']} runs each, taking turns; wall s of every run: bare "
+                     f"{', '.join(map(str, r['runs_wall_s']['bare_faster_whisper']))}; analyser "
+                     f"{', '.join(map(str, r['runs_wall_s']['analyser_run']))}")
     lines.append(f"speed-up (bare wall time / analyser wall time): {r['speedup']:.2f}x; "
                  f"CPU time, bare / analyser: {r['cpu_ratio']:.2f}x")
     if r["wer_difference"] is not None:
@@ -322,8 +342,12 @@ def cmd_bench(args) -> int:
         from .errors import AnalyserError
 
         raise AnalyserError("USE004", f"--workers {args.workers}: must be 1 or more")
+    if args.repeat < 1:
+        from .errors import AnalyserError
+
+        raise AnalyserError("USE004", f"--repeat {args.repeat}: must be 1 or more")
     result = run_bench(args.paths, model=args.model, device=args.device, workers=args.workers,
-                       references=args.references)
+                       references=args.references, repeat=args.repeat)
     print(format_bench(result))
     if args.json:
         from .batch import write_atomic

@@ -40,12 +40,16 @@ def test_bench_references_name_recordings_relative_to_their_file():
 def test_bench_command_reports_every_figure_for_both_sides(tmp_path, capsys):
     out = tmp_path / "bench.json"
     code = main(["bench", str(SAMPLE), "--model", "tiny.en", "--references", str(ROOT / "eval" / "samples.jsonl"),
-                 "--json", str(out)])
+                 "--repeat", "2", "--json", str(out)])
     assert code == 0
     r = json.loads(out.read_text())
     for key in ("machine", "load_average", "model", "device", "recordings", "references", "audio_s",
-                "bare_faster_whisper", "analyser_run", "speedup", "cpu_ratio", "wer_difference"):
+                "bare_faster_whisper", "analyser_run", "speedup", "cpu_ratio", "wer_difference", "repeat",
+                "runs_wall_s"):
         assert key in r, key
+    assert r["repeat"] == 2
+    for side, runs in r["runs_wall_s"].items():  # each side's figures are its median (here: faster) run
+        assert len(runs) == 2 and r[side]["wall_s"] == min(runs)
     assert r["recordings"] == 1 and r["references"] == 1 and r["audio_s"] == pytest.approx(43.7, abs=0.1)
     for side in ("bare_faster_whisper", "analyser_run"):
         s = r[side]
@@ -55,6 +59,20 @@ def test_bench_command_reports_every_figure_for_both_sides(tmp_path, capsys):
     assert r["wer_difference"] == pytest.approx(r["analyser_run"]["wer"] - r["bare_faster_whisper"]["wer"], abs=1e-4)
     printed = capsys.readouterr().out
     assert "speed-up" in printed and "bare faster-whisper" in printed
+
+
+def test_bench_median_run_is_the_middle_one_by_wall_time():
+    from analyser.bench import _median_run
+
+    runs = [{"wall_s": w} for w in (9.0, 3.0, 5.0)]
+    assert _median_run(runs)["wall_s"] == 5.0
+    assert _median_run(runs[:2])["wall_s"] == 3.0
+    assert _median_run(runs[:1])["wall_s"] == 9.0
+
+
+def test_bench_repeat_must_be_positive(capsys):
+    assert main(["bench", str(SAMPLE), "--repeat", "0"]) == 2
+    assert "--repeat 0" in capsys.readouterr().err
 
 
 def test_bench_without_recordings_is_refused(tmp_path, capsys):
