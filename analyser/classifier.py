@@ -115,17 +115,21 @@ def features(turn_emb: np.ndarray, context_emb: np.ndarray) -> np.ndarray:
     return np.concatenate([turn_emb, context_emb], axis=-1)
 
 
-def call_features(transcript: Transcript) -> np.ndarray:
-    """Features of every turn of a call, from one batched encoder pass over its distinct texts."""
+def call_features(transcript: Transcript, rows: Sequence[int] | None = None) -> np.ndarray:
+    """Features of the turns of a call (``rows``, or every turn), from one batched encoder pass
+    over the distinct texts they need (their own and their context's). Other rows stay zero."""
     turns = transcript.turns
-    texts = [t.text for t in turns]
-    distinct = list(dict.fromkeys(texts))
+    rows = range(len(turns)) if rows is None else rows
+    ctx_of = {i: context_index(turns, i) for i in rows}
+    needed = sorted(set(ctx_of) | {j for j in ctx_of.values() if j is not None})
+    distinct = list(dict.fromkeys(turns[i].text for i in needed))
     emb = embed(distinct)
     row = {t: k for k, t in enumerate(distinct)}
-    own = np.stack([emb[row[t]] for t in texts]) if texts else np.zeros((0, DIM), np.float32)
+    own = np.zeros((len(turns), DIM), np.float32)
+    for i in needed:
+        own[i] = emb[row[turns[i].text]]
     ctx = np.zeros_like(own)
-    for i in range(len(turns)):
-        j = context_index(turns, i)
+    for i, j in ctx_of.items():
         if j is not None:
             ctx[i] = own[j]
     return features(own, ctx)
@@ -211,15 +215,35 @@ def active_heads() -> Heads | None:
     return packaged_heads() if heads == "packaged" else heads  # type: ignore[return-value]
 
 
-@dataclass(frozen=True)
 class CallScores:
-    """Model probabilities for every turn of one call, and the heads that made them."""
+    """Model probabilities for the turns of one call, and the heads that made them.
 
-    heads: Heads
-    proba: np.ndarray  # (turns, labels)
-    feats: np.ndarray
+    Turns the gate let through are encoded at once, in one batch; any other turn only when a
+    detector asks about it with a pattern hit in hand (``ensure``)."""
+
+    def __init__(self, transcript: Transcript, heads: Heads, plan: GatePlan | None):
+        self.transcript, self.heads, self.plan = transcript, heads, plan
+        rows = None if plan is None else plan.upfront
+        n = len(transcript.turns)
+        self.known = np.ones(n, dtype=bool) if rows is None else np.isin(np.arange(n), list(rows))
+        self.feats = call_features(transcript, rows) if n else np.zeros((0, 2 * DIM), np.float32)
+        self.proba = np.full((n, len(heads.labels)), np.nan)
+        if self.known.any():
+            self.proba[self.known] = heads.model_proba(self.feats[self.known])
+
+    def wanted(self, turn: int, label: str) -> bool:
+        """Should the model read this turn for ``label``? (It has, or the gate let it through.)"""
+        return bool(self.known[turn]) or (self.plan is not None and turn in self.plan.on_demand.get(label, ()))
+
+    def ensure(self, turn: int) -> None:
+        """Encode one turn the gate passed over (and its context)."""
+        if not self.known[turn]:
+            self.feats[turn] = call_features(self.transcript, [turn])[turn]
+            self.proba[turn] = self.heads.model_proba(self.feats[turn][None, :])[0]
+            self.known[turn] = True
 
     def p(self, turn: int, label: str) -> float:
+        self.ensure(turn)
         return float(self.proba[turn, self.heads.labels.index(label)])
 
     def fuse(self, turn: int, label: str, rule_score: float) -> float:
@@ -227,6 +251,47 @@ class CallScores:
 
 
 _SCORES: dict[int, tuple[weakref.ref, CallScores]] = {}
+
+# The gate in front of the encoder (analyser.gate): the packaged one, another (cross-validation)
+# or None (every turn encoded). Set with use_gate().
+_gate: dict[str, object] = {"gate": "packaged"}
+
+
+def use_gate(gate) -> None:
+    """Put ``gate`` in front of the encoder; None to encode every turn, "packaged" for models/."""
+    _gate["gate"] = gate
+    _SCORES.clear()
+
+
+# Labels the detectors ask about only in part of a call: account data matters only before
+# the identity check, so its gated turns are encoded when the identity detector asks about
+# them, not up front with the rest.
+ON_DEMAND = frozenset({"discloses_account_data"})
+
+
+@dataclass(frozen=True)
+class GatePlan:
+    """What the gate decided for a call: turns to encode at once, and turns to encode if asked."""
+
+    upfront: list[int]
+    on_demand: dict[str, frozenset[int]]
+
+
+def gate_plan(transcript: Transcript) -> GatePlan | None:
+    """The gate's plan for a call, when every label the model may decide is one the gate
+    knows; None (every turn encoded) otherwise."""
+    from . import gate as gate_mod
+
+    chosen = _gate["gate"]
+    allowed = model_labels()
+    if chosen is None or not allowed or not set(allowed) <= set(gate_mod.LABELS):
+        return None
+    g = gate_mod.packaged_gate() if chosen == "packaged" else chosen
+    agents = [i for i, t in enumerate(transcript.turns) if t.speaker == "agent"]
+    texts = [transcript.turns[i].text for i in agents]
+    upfront = g.passes(texts, sorted(set(allowed) - ON_DEMAND)) if set(allowed) - ON_DEMAND else np.zeros(len(agents), bool)
+    later = {lab: frozenset(i for i, k in zip(agents, g.passes(texts, [lab])) if k) for lab in sorted(set(allowed) & ON_DEMAND)}
+    return GatePlan([i for i, k in zip(agents, upfront) if k], later)
 
 
 def call_scores(transcript: Transcript) -> CallScores | None:
@@ -240,8 +305,7 @@ def call_scores(transcript: Transcript) -> CallScores | None:
     hit = _SCORES.get(key)
     if hit is not None and hit[0]() is transcript and hit[1].heads is heads:
         return hit[1]
-    feats = call_features(transcript)
-    scores = CallScores(heads, heads.model_proba(feats) if len(feats) else np.zeros((0, len(heads.labels))), feats)
+    scores = CallScores(transcript, heads, gate_plan(transcript))
     if len(_SCORES) > 16:
         _SCORES.clear()
     _SCORES[key] = (weakref.ref(transcript), scores)
@@ -301,6 +365,8 @@ def judge(transcript: Transcript, turn_index: int, label: str, rule_score: float
     scores = call_scores(transcript)
     if scores is None or label not in scores.heads.labels:
         return rule_score
+    if rule_score < threshold and not scores.wanted(turn_index, label):
+        return rule_score  # no pattern hit, and the gate saw nothing the model could find
     return scores.fuse(turn_index, label, rule_score if rule_score >= threshold else 0.0)
 
 

@@ -98,6 +98,7 @@ def cmd_train(args) -> int:
         raise _UsageError(f"analyser train: {training}: no such file")
     result = train(training=training, calls=[Path(c) for c in args.calls] if args.calls is not None else None)
     record_in_manifest(result["sha256"])
+    record_in_manifest(result["gate"]["sha256"], key="utterance-gate")
     print(json.dumps(result, indent=2))
     return EXIT_OK
 

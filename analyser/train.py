@@ -140,6 +140,14 @@ def read_utterances(path: Path) -> list[dict]:
     return out
 
 
+def utterance_call(rec: dict) -> Transcript:
+    """A training utterance as a tiny call: an opening (agent utterances), its context, itself."""
+    sp, ctx = rec["speaker"], (rec.get("context") or "").strip()
+    other = "customer" if sp == "agent" else "agent"
+    pairs = ([("agent", _OPENING)] if sp == "agent" else []) + ([(other, ctx)] if ctx else []) + [(sp, rec["text"])]
+    return Transcript(rec["_id"], tuple(Turn(i, s, t) for i, (s, t) in enumerate(pairs)))
+
+
 def utterance_examples(records: list[dict], detectors) -> Examples:
     """Training utterances as tiny calls: an opening, the context turn, then the utterance."""
     if not records:
@@ -149,11 +157,9 @@ def utterance_examples(records: list[dict], detectors) -> Examples:
     rule = {k: [] for k in HEAD_SPEAKER}
     for rec in records:
         sp, ctx = rec["speaker"], (rec.get("context") or "").strip()
-        other = "customer" if sp == "agent" else "agent"
-        pairs = ([("agent", _OPENING)] if sp == "agent" else []) + ([(other, ctx)] if ctx else []) + [(sp, rec["text"])]
-        turns = tuple(Turn(i, s, t) for i, (s, t) in enumerate(pairs))
-        scores = rule_scores(Transcript(rec["_id"], turns), detectors)
-        target = len(turns) - 1
+        call = utterance_call(rec)
+        scores = rule_scores(call, detectors)
+        target = len(call.turns) - 1
         labels = set(rec.get("labels") or ())
         for lab in HEAD_SPEAKER:
             if lab == DISCLOSE:
@@ -259,11 +265,55 @@ def load_sources(training: Path | None, calls: list[Path], detectors) -> Example
     return Examples.concat(parts)
 
 
+def gate_examples(training: Path | None, calls: list[Path], detectors) -> dict:
+    """The gate's examples: agent turns with what is known of their two labels, their group,
+    and whether the patterns alone find each label there (such turns are encoded anyway).
+
+    Account data in a dev call is labelled only before the identity check, so later turns
+    leave that label out (unknown), as they do for the heads."""
+    from .gate import LABELS
+    from .transcripts import read_jsonl
+
+    out: dict = {"texts": [], "cats": [], "groups": [], "covered": []}
+
+    def add(text, cats, group, scores, turn):
+        out["texts"].append(text)
+        out["cats"].append(cats)
+        out["groups"].append(group)
+        out["covered"].append({lab: scores.get((turn, RULE_LABEL[lab]), 0.0) >= 0.5 for lab in LABELS})
+
+    if training is not None and training.is_file():
+        for rec in read_utterances(training):
+            if rec["speaker"] != "agent":
+                continue
+            c = {"verify_identity": float("verify_identity" in (rec.get("labels") or ()))}
+            if rec.get(DISCLOSE) is not None:
+                c[DISCLOSE] = float(bool(rec[DISCLOSE]))
+            call = utterance_call(rec)
+            add(rec["text"], c, rec["_id"], rule_scores(call, detectors), len(call.turns) - 1)
+    for path in calls:
+        for rec in read_jsonl(path):
+            tr = rec.transcript
+            if tr is None:
+                raise InputError(rec.error.code, rec.error.message)
+            after = verified_from(tr)
+            scores = rule_scores(tr, detectors)
+            for t in tr.turns:
+                if t.speaker != "agent":
+                    continue
+                c = {"verify_identity": float("verify_identity" in t.labels)}
+                if "disclosure_before_verification" in t.labels or t.index < after:
+                    c[DISCLOSE] = float("disclosure_before_verification" in t.labels)
+                add(t.text, c, tr.call_id, scores, t.index)
+    return out
+
+
 def train(out: Path = classifier.HEADS_FILE, training: Path | None = TRAINING_FILE,
-          calls: list[Path] | None = None) -> dict:
-    """Rebuild the heads from our data, write them and return their sha256 and figures."""
+          calls: list[Path] | None = None, gate_out: Path | None = None) -> dict:
+    """Rebuild the heads and the gate from our data, write them and return their sha256 and figures."""
     import hashlib
 
+    from . import gate as gate_mod
     from .detectors import build_detectors
 
     np.random.seed(0)
@@ -274,22 +324,29 @@ def train(out: Path = classifier.HEADS_FILE, training: Path | None = TRAINING_FI
     heads.save(out)
     sha = hashlib.sha256(out.read_bytes()).hexdigest()
     ece = {lab: round(expected_calibration_error(y, p), 4) for lab, (y, p) in oof.items()}
+    gate, gate_figures = gate_mod.fit_gate(**gate_examples(training, calls, detectors))
+    gate_out = gate_out or out.parent / gate_mod.GATE_FILE.name
+    gate_out.write_bytes(gate.to_bytes())
     return {"file": str(out), "sha256": sha, "examples": int(len(ex.feats)),
-            "positives": {lab: int(y.sum()) for lab, (y, _) in oof.items()}, "ece_out_of_fold": ece}
+            "positives": {lab: int(y.sum()) for lab, (y, _) in oof.items()}, "ece_out_of_fold": ece,
+            "gate": {"file": str(gate_out), "sha256": hashlib.sha256(gate_out.read_bytes()).hexdigest(),
+                     "labels": gate_figures}}
 
 
-def record_in_manifest(sha256: str, manifest: Path | None = None) -> None:
-    """Pin the new heads' sha256 in models/manifest.yaml (the entry's sha256 line only)."""
+def record_in_manifest(sha256: str, manifest: Path | None = None, key: str = classifier.HEADS_KEY) -> None:
+    """Pin a rebuilt model's sha256 in models/manifest.yaml (its entry's sha256 line only)."""
     import re
 
+    from . import gate
     from .models import _read_manifest, manifest_path
 
     path = manifest or manifest_path()
     text = path.read_text(encoding="utf-8")
-    entry = re.search(rf"(?ms)^  {classifier.HEADS_KEY}:\n.*?(?=^  \S|\Z)", text)
+    entry = re.search(rf"(?ms)^  {re.escape(key)}:\n.*?(?=^  \S|\Z)", text)
     if entry is None:
-        raise InputError("INP008", f"{path}: no '{classifier.HEADS_KEY}' entry to record the heads' sha256 in")
+        raise InputError("INP008", f"{path}: no '{key}' entry to record the sha256 in")
     block = re.sub(r"(?m)^(    sha256: )\S+", rf"\g<1>{sha256}", entry.group(0), count=1)
     path.write_text(text[:entry.start()] + block + text[entry.end():], encoding="utf-8")
     _read_manifest.cache_clear()
     classifier.packaged_heads.cache_clear()
+    gate.packaged_gate.cache_clear()

@@ -3,9 +3,10 @@
     .venv/bin/python scripts/cv_dev.py [--folds 5] [--json eval/cv-dev.json] [--readme]
 
 The dev calls are split into folds by call (round-robin over sorted call ids). For each
-fold, the utterance heads are trained on the training utterances (training/utterances.jsonl,
-when present) and the other folds' calls, then the full detectors (patterns, rules of order
-and context, and those heads) run on the held-out fold's calls. The per-fold results are
+fold, the utterance heads and the encoder's gate are trained on the training utterances
+(training/utterances.jsonl, when present) and the other folds' calls, then the full detectors
+(patterns, rules of order and context, the gate and those heads) run on the held-out fold's
+calls. The per-fold results are
 pooled into one table, with the expected calibration error of the heads' fused
 probabilities on the held-out turns. Deterministic: the same data gives the same figures.
 """
@@ -22,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analyser import classifier, train  # noqa: E402
+from analyser import classifier, gate, train  # noqa: E402
 from analyser.classifier import HEAD_SPEAKER  # noqa: E402
 from analyser.detectors import build_detectors, run_detectors  # noqa: E402
 from analyser.evaluate import EvalReport, format_table, score_call  # noqa: E402
@@ -36,6 +37,7 @@ def cross_validate(folds: int = train.FOLDS, dev: Path = train.DEV_FILE,
     base = (train.utterance_examples(train.read_utterances(training), detectors)
             if training is not None and training.is_file() else train._empty())
     dev_ex = train.call_examples(calls, detectors)
+    gate_ex = train.gate_examples(training, [dev], detectors)
     fold_of_call = dict(zip(sorted(c.call_id for c in calls), (i % folds for i in range(len(calls)))))
     row_fold = np.array([fold_of_call[g] for g in dev_ex.group.tolist()])
     report = EvalReport()
@@ -48,17 +50,21 @@ def cross_validate(folds: int = train.FOLDS, dev: Path = train.DEV_FILE,
             rows = np.flatnonzero((test.speaker == HEAD_SPEAKER[lab]) & (test.gold[lab] >= 0))
             held[lab][0].extend(test.gold[lab][rows].tolist())
             held[lab][1].extend(heads.fuse(lab, proba[r, k], test.rule[lab][r]) for r in rows)
+        keep = [i for i, g in enumerate(gate_ex["groups"]) if fold_of_call.get(g, -1) != f]
+        fold_gate, _ = gate.fit_gate(**{k: [v[i] for i in keep] for k, v in gate_ex.items()})
         classifier.use_heads(heads)
+        classifier.use_gate(fold_gate)
         try:
             for tr in calls:
                 if fold_of_call[tr.call_id] == f:
                     score_call(report, tr, run_detectors(tr, detectors))
         finally:
             classifier.use_heads("packaged")
+            classifier.use_gate("packaged")
     ece = {lab: round(train.expected_calibration_error(np.array(y), np.array(p)), 4) for lab, (y, p) in held.items()}
     return {"file": str(dev.relative_to(ROOT)) if dev.is_relative_to(ROOT) else str(dev), "folds": folds,
-            "training_utterances": int(len(base.feats)), "method": "k-fold by call; heads trained on the "
-            "training utterances and the other folds; patterns and rules unchanged",
+            "training_utterances": int(len(base.feats)), "method": "k-fold by call; heads and gate trained "
+            "on the training utterances and the other folds; patterns and rules unchanged",
             **report.as_dict(), "calibration_ece": ece}, report
 
 

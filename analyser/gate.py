@@ -1,0 +1,174 @@
+"""The encoder's gate: a bag-of-words text classifier that decides which turns the sentence
+encoder needs to read.
+
+The encoder is most of the detectors' cost (a 150-turn call: about a second on one core).
+The labels it decides (identity checks and account data, ``model_labels``) sit in a few agent
+turns of a call. spaCy's text classifier with its bag-of-words architecture (unigrams and
+bigrams, hashed, one linear layer) reads every agent turn in a few microseconds; turns it
+scores under a threshold are not read by the encoder, unless a pattern already found the
+label there (see classifier.judge). Each label's threshold is set when training, from
+out-of-fold scores: the highest at which the patterns and the gate together still reach
+``GATE_RECALL`` of the label's positive turns.
+
+The same classifier, used as the decision itself rather than a gate, is the cheaper of the two
+learned readers the README compares (spaCy text classifier against the encoder with heads).
+
+Trained by ``analyser train`` from the same data as the heads; one file,
+models/utterance-gate.spacy, checked by sha256 before it is loaded.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .errors import ModelError
+
+GATE_KEY = "utterance-gate"
+GATE_FILE = Path(__file__).resolve().parent.parent / "models" / "utterance-gate.spacy"
+LABELS = ("verify_identity", "discloses_account_data")
+GATE_RECALL = 1.0  # share of positive turns patterns and gate together must find (out of fold)
+EPOCHS = 12
+_MODEL = {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False, "ngram_size": 2,
+          "no_output_layer": False, "length": 262144}
+_MAGIC = b"CAGATE1\n"
+
+
+def normalise(text: str) -> str:
+    """Lower case, digits kept, punctuation gone: clean and raw speech-recognition text look alike."""
+    return re.sub(r"\s+", " ", re.sub(r"[^\w'£$%]+", " ", text.lower())).strip()
+
+
+def _blank():
+    import spacy
+
+    nlp = spacy.blank("en")
+    textcat = nlp.add_pipe("textcat_multilabel", config={"model": _MODEL})
+    for label in LABELS:
+        textcat.add_label(label)
+    return nlp
+
+
+@dataclass
+class Gate:
+    """The trained classifier and, per label, the score under which a turn is not encoded."""
+
+    nlp: object
+    thresholds: dict[str, float]
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Probability of each label (columns in LABELS order) for each text."""
+        out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+        docs = self.nlp.pipe([normalise(t) for t in texts], batch_size=256)
+        for i, doc in enumerate(docs):
+            out[i] = [doc.cats.get(lab, 0.0) for lab in LABELS]
+        return out
+
+    def passes(self, texts: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+        """Which texts the encoder must read for any of ``labels``."""
+        if not len(texts):
+            return np.zeros(0, dtype=bool)
+        s = self.scores(texts)
+        keep = np.zeros(len(texts), dtype=bool)
+        for lab in labels:
+            keep |= s[:, LABELS.index(lab)] >= self.thresholds[lab]
+        return keep
+
+    def to_bytes(self) -> bytes:
+        head = json.dumps({"labels": list(LABELS), "thresholds": self.thresholds, "model": _MODEL},
+                          sort_keys=True).encode("utf-8")
+        return _MAGIC + len(head).to_bytes(4, "big") + head + self.nlp.get_pipe("textcat_multilabel").to_bytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, where: str = "gate") -> "Gate":
+        if not data.startswith(_MAGIC):
+            raise ModelError("MOD009", f"{where}: not an utterance gate file")
+        n = int.from_bytes(data[len(_MAGIC):len(_MAGIC) + 4], "big")
+        head = json.loads(data[len(_MAGIC) + 4:len(_MAGIC) + 4 + n])
+        if tuple(head["labels"]) != LABELS or head["model"] != _MODEL:
+            raise ModelError("MOD009", f"{where}: made for other labels or another model; rebuild with `analyser train`")
+        nlp = _blank()
+        nlp.get_pipe("textcat_multilabel").from_bytes(data[len(_MAGIC) + 4 + n:])
+        return cls(nlp, {k: float(v) for k, v in head["thresholds"].items()})
+
+
+def fit_classifier(texts: Sequence[str], cats: Sequence[dict[str, float]], seed: int = 0):
+    """Train the bag-of-words classifier; ``cats`` leaves out a label whose answer is unknown."""
+    from spacy.training import Example
+    from spacy.util import fix_random_seed, minibatch
+
+    fix_random_seed(seed)
+    nlp = _blank()
+    examples = [Example.from_dict(nlp.make_doc(normalise(t)), {"cats": dict(c)}) for t, c in zip(texts, cats)]
+    nlp.initialize(lambda: examples)
+    rng = random.Random(seed)
+    for _ in range(EPOCHS):
+        order = examples[:]
+        rng.shuffle(order)
+        for batch in minibatch(order, size=32):
+            nlp.update(batch, drop=0.0, losses={})
+    return nlp
+
+
+def recall_threshold(y: np.ndarray, p: np.ndarray, recall: float = GATE_RECALL,
+                     covered: np.ndarray | None = None) -> float:
+    """The highest threshold at which ``recall`` of the positives are at or above it or
+    ``covered`` (found by the patterns, so read by the encoder whatever the gate says)."""
+    covered = np.zeros(len(y), dtype=bool) if covered is None else covered
+    n_pos = int((y == 1).sum())
+    rest = np.sort(p[(y == 1) & ~covered])
+    if not len(rest):
+        return 1.0
+    k = int(np.floor((1.0 - recall) * n_pos))  # positives that may be missed
+    return float(rest[k]) if k < len(rest) else 1.0
+
+
+def fit_gate(texts: Sequence[str], cats: Sequence[dict[str, float]], groups: Sequence[str],
+             covered: Sequence[dict[str, bool]] | None = None, folds: int = 5) -> tuple[Gate, dict]:
+    """Train the gate; thresholds from out-of-fold scores (folds grouped, as for the heads)."""
+    from .train import group_folds
+
+    fold = group_folds(np.array(groups), folds)
+    oof = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+    for f in range(folds):
+        rows = np.flatnonzero(fold != f)
+        nlp = fit_classifier([texts[i] for i in rows], [cats[i] for i in rows])
+        test = np.flatnonzero(fold == f)
+        oof[test] = Gate(nlp, {lab: 0.0 for lab in LABELS}).scores([texts[i] for i in test])
+    thresholds, figures = {}, {}
+    for k, lab in enumerate(LABELS):
+        known = np.array([lab in c for c in cats])
+        y = np.array([int(c.get(lab, 0) >= 0.5) for c in cats])[known]
+        p = oof[known, k]
+        cov = np.array([bool(c.get(lab)) for c in covered])[known] if covered is not None else None
+        t = recall_threshold(y, p, covered=cov)
+        thresholds[lab] = round(t, 6)
+        negatives = max(1, int((y == 0).sum()))
+        figures[lab] = {"threshold": round(t, 4), "positives": int(y.sum()),
+                        "recall_out_of_fold": round(float((p[y == 1] >= t).mean()) if y.sum() else 1.0, 4),
+                        "recall_with_patterns": round(float(((p >= t) | (cov if cov is not None else False))[y == 1].mean())
+                                                      if y.sum() else 1.0, 4),
+                        "negatives_passed": round(float((p[y == 0] >= t).sum()) / negatives, 4)}
+    return Gate(fit_classifier(texts, cats), thresholds), figures
+
+
+@functools.lru_cache(maxsize=1)
+def packaged_gate() -> Gate:
+    """The trained gate in models/, refused unless its sha256 is the one in the manifest."""
+    from .models import check_file, manifest_entry
+
+    entry = manifest_entry(GATE_KEY)
+    path = GATE_FILE.parent / entry["file"]
+    if not path.is_file():
+        raise ModelError("MOD003", f"{path}: the utterance gate is missing; rebuild it with `analyser train`")
+    check_file(path, entry["sha256"], "utterance gate (rebuild with `analyser train`)")
+    try:
+        return Gate.from_bytes(path.read_bytes(), str(path))
+    except (ValueError, KeyError) as exc:
+        raise ModelError("MOD009", f"{path}: cannot read the utterance gate ({exc})") from exc
