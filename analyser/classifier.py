@@ -186,13 +186,9 @@ class Heads:
 @functools.lru_cache(maxsize=1)
 def packaged_heads() -> Heads:
     """The trained heads in models/, refused unless their sha256 is the one in the manifest."""
-    from .models import check_file, manifest_entry
+    from .models import trained_file
 
-    entry = manifest_entry(HEADS_KEY)
-    path = HEADS_FILE.parent / entry["file"]
-    if not path.is_file():
-        raise ModelError("MOD003", f"{path}: the utterance heads are missing; rebuild them with `analyser train`")
-    check_file(path, entry["sha256"], "utterance heads (rebuild with `analyser train`)")
+    path = trained_file(HEADS_KEY, HEADS_FILE.parent, "utterance heads")
     try:
         return Heads.load(path)
     except (OSError, KeyError, ValueError) as exc:
@@ -288,9 +284,10 @@ def gate_plan(transcript: Transcript) -> GatePlan | None:
         return None
     g = gate_mod.packaged_gate() if chosen == "packaged" else chosen
     agents = [i for i, t in enumerate(transcript.turns) if t.speaker == "agent"]
-    texts = [transcript.turns[i].text for i in agents]
-    upfront = g.passes(texts, sorted(set(allowed) - ON_DEMAND)) if set(allowed) - ON_DEMAND else np.zeros(len(agents), bool)
-    later = {lab: frozenset(i for i, k in zip(agents, g.passes(texts, [lab])) if k) for lab in sorted(set(allowed) & ON_DEMAND)}
+    scores = g.scores([transcript.turns[i].text for i in agents])  # one pass over the call's agent turns
+    upfront = g.above(scores, sorted(set(allowed) - ON_DEMAND))
+    later = {lab: frozenset(i for i, k in zip(agents, g.above(scores, [lab])) if k)
+             for lab in sorted(set(allowed) & ON_DEMAND)}
     return GatePlan([i for i, k in zip(agents, upfront) if k], later)
 
 

@@ -72,12 +72,13 @@ class Gate:
 
     def passes(self, texts: Sequence[str], labels: Sequence[str]) -> np.ndarray:
         """Which texts the encoder must read for any of ``labels``."""
-        if not len(texts):
-            return np.zeros(0, dtype=bool)
-        s = self.scores(texts)
-        keep = np.zeros(len(texts), dtype=bool)
+        return self.above(self.scores(texts), labels)
+
+    def above(self, scores: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+        """Which rows of ``scores`` (from ``scores``) reach the threshold of any of ``labels``."""
+        keep = np.zeros(len(scores), dtype=bool)
         for lab in labels:
-            keep |= s[:, LABELS.index(lab)] >= self.thresholds[lab]
+            keep |= scores[:, LABELS.index(lab)] >= self.thresholds[lab]
         return keep
 
     def to_bytes(self) -> bytes:
@@ -161,13 +162,9 @@ def fit_gate(texts: Sequence[str], cats: Sequence[dict[str, float]], groups: Seq
 @functools.lru_cache(maxsize=1)
 def packaged_gate() -> Gate:
     """The trained gate in models/, refused unless its sha256 is the one in the manifest."""
-    from .models import check_file, manifest_entry
+    from .models import trained_file
 
-    entry = manifest_entry(GATE_KEY)
-    path = GATE_FILE.parent / entry["file"]
-    if not path.is_file():
-        raise ModelError("MOD003", f"{path}: the utterance gate is missing; rebuild it with `analyser train`")
-    check_file(path, entry["sha256"], "utterance gate (rebuild with `analyser train`)")
+    path = trained_file(GATE_KEY, GATE_FILE.parent, "utterance gate")
     try:
         return Gate.from_bytes(path.read_bytes(), str(path))
     except (ValueError, KeyError) as exc:

@@ -125,6 +125,17 @@ def check_file(path: Path, expected: str, what: str) -> str:
     return actual
 
 
+def trained_file(key: str, folder: Path, what: str) -> Path:
+    """A model ``analyser train`` writes into models/: its manifest entry's file, refused when
+    missing (MOD003) or when its sha256 is not the one the manifest pins (MOD002)."""
+    entry = manifest_entry(key)
+    path = folder / entry["file"]
+    if not path.is_file():
+        raise ModelError("MOD003", f"{path}: the {what} file is missing; rebuild it with `analyser train`")
+    check_file(path, entry["sha256"], f"{what} (rebuild with `analyser train`)")
+    return path
+
+
 def package_dir(pkg: dict[str, Any]) -> Path:
     """Where a model package's files are installed (found without importing it)."""
     pin = f"{pkg['name']}=={pkg['version']}"

@@ -228,7 +228,7 @@ class Helpers:
     def run(self, fns: list[Callable[[], Any]]) -> list[Any]:
         """Run every task (with help, when some thread is idle) and return their results in order."""
         if len(fns) <= 1:
-            return [f() for f in fns]
+            return _in_order(fns)
         tasks = _Tasks(fns)
         with self._cv:
             self._lists.append(tasks)
