@@ -283,12 +283,71 @@ def gate_plan(transcript: Transcript) -> GatePlan | None:
     if chosen is None or not allowed or not set(allowed) <= set(gate_mod.LABELS):
         return None
     g = gate_mod.packaged_gate() if chosen == "packaged" else chosen
-    agents = [i for i, t in enumerate(transcript.turns) if t.speaker == "agent"]
-    scores = g.scores([transcript.turns[i].text for i in agents])  # one pass over the call's agent turns
-    upfront = g.above(scores, sorted(set(allowed) - ON_DEMAND))
-    later = {lab: frozenset(i for i, k in zip(agents, g.above(scores, [lab])) if k)
-             for lab in sorted(set(allowed) & ON_DEMAND)}
-    return GatePlan([i for i, k in zip(agents, upfront) if k], later)
+    turns = transcript.turns
+    scores = _gate_scores(transcript, g)
+
+    def passing(lab: str) -> frozenset[int]:
+        """Turns of the label's speaker the gate lets through for it."""
+        keep = g.above(scores, [lab])
+        return frozenset(i for i, t in enumerate(turns) if keep[i] and t.speaker == HEAD_SPEAKER[lab])
+
+    upfront: set[int] = set()
+    for lab in set(allowed) - ON_DEMAND:
+        upfront |= passing(lab)
+    return GatePlan(sorted(upfront), {lab: passing(lab) for lab in sorted(set(allowed) & ON_DEMAND)})
+
+
+_GATE_SCORES: dict[int, tuple[weakref.ref, object, np.ndarray]] = {}
+
+
+def _gate_scores(transcript: Transcript, g) -> np.ndarray:
+    """The gate's scores for every turn of a call: one pass, shared by the plan and the reader."""
+    key = id(transcript)
+    hit = _GATE_SCORES.get(key)
+    if hit is not None and hit[0]() is transcript and hit[1] is g:
+        return hit[2]
+    scores = g.scores([t.text for t in transcript.turns])
+    if len(_GATE_SCORES) > 16:
+        _GATE_SCORES.clear()
+    _GATE_SCORES[key] = (weakref.ref(transcript), g, scores)
+    return scores
+
+
+def _active_gate():
+    from . import gate as gate_mod
+
+    chosen = _gate["gate"]
+    return gate_mod.packaged_gate() if chosen == "packaged" else chosen
+
+
+def text_reader(transcript: Transcript, label: str) -> np.ndarray | None:
+    """The bag-of-words classifier's calibrated probability of ``label`` for each turn of a
+    call (NaN on the other speaker's turns), or None when the detectors run on patterns alone
+    or without the gate. It reads every turn for next to nothing, so it is the learned reader
+    of the labels the encoder would have to read in most turns (complaints)."""
+    g = _active_gate() if active_heads() is not None else None
+    if g is None or label not in g.thresholds:
+        return None
+    p = g.calibrated(_gate_scores(transcript, g), label)
+    own = np.array([t.speaker == HEAD_SPEAKER[label] for t in transcript.turns], dtype=bool)
+    return np.where(own, p, np.nan)
+
+
+def reader_span(transcript: Transcript, turn_index: int, label: str) -> tuple[int, int, str]:
+    """Quote span and method of a finding the text reader alone made: its best-scoring sentence."""
+    import re
+
+    from . import gate as gate_mod
+
+    text = transcript.turns[turn_index].text
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^.?!]+[.?!]*", text) if m.group().strip()]
+    g = _active_gate()
+    if len(spans) > 1:
+        a, b = spans[int(np.argmax(g.scores([text[x:y] for x, y in spans])[:, gate_mod.LABELS.index(label)]))]
+    else:
+        a, b = 0, len(text)
+    seg = text[a:b]
+    return a + len(seg) - len(seg.lstrip()), a + len(seg.rstrip()), f"model:{gate_mod.GATE_KEY}.{label}@1"
 
 
 def call_scores(transcript: Transcript) -> CallScores | None:

@@ -2,9 +2,10 @@
 encoder needs to read.
 
 The encoder is most of the detectors' cost (a 150-turn call: about a second on one core).
-The labels it decides (identity checks and account data, ``model_labels``) sit in a few agent
-turns of a call. spaCy's text classifier with its bag-of-words architecture (unigrams and
-bigrams, hashed, one linear layer) reads every agent turn in a few microseconds; turns it
+The labels it decides (``model_labels``: identity checks and account data in agent turns,
+complaints in customer turns) sit in a minority of a call's turns. spaCy's text classifier
+with its bag-of-words architecture (unigrams and bigrams, hashed, one linear layer) reads
+every turn in a few microseconds, each label on its speaker's turns only; turns it
 scores under a threshold are not read by the encoder, unless a pattern already found the
 label there (see classifier.judge). Each label's threshold is set when training, from
 out-of-fold scores: the highest at which the patterns and the gate together still reach
@@ -32,7 +33,7 @@ from .errors import ModelError
 
 GATE_KEY = "utterance-gate"
 GATE_FILE = Path(__file__).resolve().parent.parent / "models" / "utterance-gate.spacy"
-LABELS = ("verify_identity", "discloses_account_data")
+LABELS = ("verify_identity", "discloses_account_data", "complaint")
 GATE_RECALL = 1.0  # share of positive turns patterns and gate together must find (out of fold)
 EPOCHS = 12
 _MODEL = {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False, "ngram_size": 2,
@@ -61,6 +62,8 @@ class Gate:
 
     nlp: object
     thresholds: dict[str, float]
+    # Per label, Platt (a, b) fitted on out-of-fold scores: calibrated p = sigmoid(a * logit(s) + b).
+    calibration: dict[str, tuple[float, float]] | None = None
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of each label (columns in LABELS order) for each text."""
@@ -69,6 +72,10 @@ class Gate:
         for i, doc in enumerate(docs):
             out[i] = [doc.cats.get(lab, 0.0) for lab in LABELS]
         return out
+
+    def calibrated(self, scores: np.ndarray, label: str) -> np.ndarray:
+        """A column of ``scores`` as calibrated probabilities (what a finding's score means)."""
+        return apply_platt(scores[:, LABELS.index(label)], *(self.calibration or {}).get(label, (1.0, 0.0)))
 
     def passes(self, texts: Sequence[str], labels: Sequence[str]) -> np.ndarray:
         """Which texts the encoder must read for any of ``labels``."""
@@ -82,8 +89,8 @@ class Gate:
         return keep
 
     def to_bytes(self) -> bytes:
-        head = json.dumps({"labels": list(LABELS), "thresholds": self.thresholds, "model": _MODEL},
-                          sort_keys=True).encode("utf-8")
+        head = json.dumps({"labels": list(LABELS), "thresholds": self.thresholds, "model": _MODEL,
+                           "calibration": self.calibration or {}}, sort_keys=True).encode("utf-8")
         return _MAGIC + len(head).to_bytes(4, "big") + head + self.nlp.get_pipe("textcat_multilabel").to_bytes()
 
     @classmethod
@@ -96,7 +103,8 @@ class Gate:
             raise ModelError("MOD009", f"{where}: made for other labels or another model; rebuild with `analyser train`")
         nlp = _blank()
         nlp.get_pipe("textcat_multilabel").from_bytes(data[len(_MAGIC) + 4 + n:])
-        return cls(nlp, {k: float(v) for k, v in head["thresholds"].items()})
+        return cls(nlp, {k: float(v) for k, v in head["thresholds"].items()},
+                   {k: (float(a), float(b)) for k, (a, b) in head.get("calibration", {}).items()})
 
 
 def fit_classifier(texts: Sequence[str], cats: Sequence[dict[str, float]], seed: int = 0):
@@ -133,7 +141,7 @@ def recall_threshold(y: np.ndarray, p: np.ndarray, recall: float = GATE_RECALL,
 def fit_gate(texts: Sequence[str], cats: Sequence[dict[str, float]], groups: Sequence[str],
              covered: Sequence[dict[str, bool]] | None = None, folds: int = 5) -> tuple[Gate, dict]:
     """Train the gate; thresholds from out-of-fold scores (folds grouped, as for the heads)."""
-    from .train import group_folds
+    from .train import expected_calibration_error, group_folds
 
     fold = group_folds(np.array(groups), folds)
     oof = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
@@ -142,7 +150,7 @@ def fit_gate(texts: Sequence[str], cats: Sequence[dict[str, float]], groups: Seq
         nlp = fit_classifier([texts[i] for i in rows], [cats[i] for i in rows])
         test = np.flatnonzero(fold == f)
         oof[test] = Gate(nlp, {lab: 0.0 for lab in LABELS}).scores([texts[i] for i in test])
-    thresholds, figures = {}, {}
+    thresholds, figures, calibration = {}, {}, {}
     for k, lab in enumerate(LABELS):
         known = np.array([lab in c for c in cats])
         y = np.array([int(c.get(lab, 0) >= 0.5) for c in cats])[known]
@@ -150,13 +158,37 @@ def fit_gate(texts: Sequence[str], cats: Sequence[dict[str, float]], groups: Seq
         cov = np.array([bool(c.get(lab)) for c in covered])[known] if covered is not None else None
         t = recall_threshold(y, p, covered=cov)
         thresholds[lab] = round(t, 6)
+        calibration[lab] = platt(y, p)
+        p_cal = apply_platt(p, *calibration[lab])
         negatives = max(1, int((y == 0).sum()))
         figures[lab] = {"threshold": round(t, 4), "positives": int(y.sum()),
                         "recall_out_of_fold": round(float((p[y == 1] >= t).mean()) if y.sum() else 1.0, 4),
                         "recall_with_patterns": round(float(((p >= t) | (cov if cov is not None else False))[y == 1].mean())
                                                       if y.sum() else 1.0, 4),
-                        "negatives_passed": round(float((p[y == 0] >= t).sum()) / negatives, 4)}
-    return Gate(fit_classifier(texts, cats), thresholds), figures
+                        "negatives_passed": round(float((p[y == 0] >= t).sum()) / negatives, 4),
+                        # in-sample for the calibration, out of fold for the classifier
+                        "calibration_error": round(expected_calibration_error(y, p_cal), 4)}
+    return Gate(fit_classifier(texts, cats), thresholds, calibration), figures
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(np.asarray(p, dtype=np.float64), 1e-4, 1 - 1e-4)
+    return np.log(q / (1 - q))
+
+
+def apply_platt(p: np.ndarray, a: float, b: float) -> np.ndarray:
+    """Scores ``p`` mapped to calibrated probabilities: sigmoid(a * logit(p) + b)."""
+    return 1.0 / (1.0 + np.exp(-(a * _logit(p) + b)))
+
+
+def platt(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """Platt scaling of scores ``p`` against answers ``y``: (a, b), rounded so the file is stable."""
+    from sklearn.linear_model import LogisticRegression
+
+    if y.min() == y.max():
+        return 1.0, 0.0
+    m = LogisticRegression(C=1e4, max_iter=2000, solver="lbfgs").fit(_logit(p)[:, None], y)
+    return round(float(m.coef_[0, 0]), 6), round(float(m.intercept_[0]), 6)
 
 
 @functools.lru_cache(maxsize=1)

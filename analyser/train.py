@@ -266,8 +266,9 @@ def load_sources(training: Path | None, calls: list[Path], detectors) -> Example
 
 
 def gate_examples(training: Path | None, calls: list[Path], detectors) -> dict:
-    """The gate's examples: agent turns with what is known of their two labels, their group,
-    and whether the patterns alone find each label there (such turns are encoded anyway).
+    """The gate's examples: agent turns with what is known of their two labels (identity check,
+    account data), customer turns with whether they complain, each with its group and whether
+    the patterns alone find the label there (such turns are encoded anyway).
 
     Account data in a dev call is labelled only before the identity check, so later turns
     leave that label out (unknown), as they do for the heads."""
@@ -284,10 +285,9 @@ def gate_examples(training: Path | None, calls: list[Path], detectors) -> dict:
 
     if training is not None and training.is_file():
         for rec in read_utterances(training):
-            if rec["speaker"] != "agent":
-                continue
-            c = {"verify_identity": float("verify_identity" in (rec.get("labels") or ()))}
-            if rec.get(DISCLOSE) is not None:
+            labels = set(rec.get("labels") or ())
+            c = {lab: float(lab in labels) for lab in LABELS if lab != DISCLOSE and HEAD_SPEAKER[lab] == rec["speaker"]}
+            if rec["speaker"] == "agent" and rec.get(DISCLOSE) is not None:
                 c[DISCLOSE] = float(bool(rec[DISCLOSE]))
             call = utterance_call(rec)
             add(rec["text"], c, rec["_id"], rule_scores(call, detectors), len(call.turns) - 1)
@@ -299,10 +299,8 @@ def gate_examples(training: Path | None, calls: list[Path], detectors) -> dict:
             after = verified_from(tr)
             scores = rule_scores(tr, detectors)
             for t in tr.turns:
-                if t.speaker != "agent":
-                    continue
-                c = {"verify_identity": float("verify_identity" in t.labels)}
-                if "disclosure_before_verification" in t.labels or t.index < after:
+                c = {lab: float(lab in t.labels) for lab in LABELS if lab != DISCLOSE and HEAD_SPEAKER[lab] == t.speaker}
+                if t.speaker == "agent" and ("disclosure_before_verification" in t.labels or t.index < after):
                     c[DISCLOSE] = float("disclosure_before_verification" in t.labels)
                 add(t.text, c, tr.call_id, scores, t.index)
     return out

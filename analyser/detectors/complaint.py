@@ -209,7 +209,9 @@ def _noisy_or(scores: list[float]) -> float:
 def score_complaint(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     """The complaint cue of one customer turn with its confidence, or None."""
     matches = match(load_patterns("complaint"), turn.text)
-    positive = [m for m in matches if m.code == COMPLAINT]
+    void = [m for m in matches if m.code == "CUE.VOID"]
+    positive = [m for m in matches if m.code == COMPLAINT
+                and not any(v.char_start < m.char_end and m.char_start < v.char_end for v in void)]
     # A not-the-organisation cue inside a complaint cue ("it's not my fault") is void.
     not_org = [m for m in matches if m.code == "CUE.NOT_ORG"
                and not any(p.char_start <= m.char_start and m.char_end <= p.char_end for p in positive)]
@@ -252,7 +254,7 @@ def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     first = re.split(r"(?<=[.?!])\s", text.strip(), maxsplit=1)[0]
     head = [w for w in spoken(first).words if w not in _AGREEMENT]
     echoed = [w for w in head if w in agent_said and w not in STOP_WORDS]
-    if head and head[0] in _HEDGES and head[0] in agent_said:
+    if head and head[0] in _HEDGES and head[0] in agent_said and (len(head) == 1 or not re.search(r"[.?!,]", text)):
         echoed, head = [head[0]], head[:1]  # unpunctuated speech: "should can you not make sure"
     if not head or len(head) > 3 or not echoed or head[0] in _OPENERS:
         return None
@@ -267,27 +269,50 @@ def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
 _CACHE: dict[tuple[int, int], tuple[weakref.ref, list[Cue]]] = {}
 
 
-def complaint_cues(transcript: Transcript, threshold: float = 0.5) -> list[Cue]:
-    """Every customer turn judged a complaint, with its cue. Cached per transcript object."""
-    key = (id(transcript), classifier.heads_key())
+MODEL_ALONE = 0.999
+
+
+def complaint_cues(transcript: Transcript, threshold: float = 0.5, model_alone: float = MODEL_ALONE,
+                   use_reader: bool = True) -> list[Cue]:
+    """Every customer turn judged a complaint, with its cue. Cached per transcript object.
+
+    ``use_reader``: let the bag-of-words classifier (analyser.gate) add the turns it reads as
+    complaints; ``model_alone``: how sure it must be to make a complaint call on its own."""
+    key = (id(transcript), classifier.heads_key(), id(classifier._gate["gate"]))
+    default = threshold == 0.5 and model_alone == MODEL_ALONE and use_reader
     hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is transcript and threshold == 0.5:
+    if hit is not None and hit[0]() is transcript and default:
         return hit[1]
     cues: list[Cue] = []
+    model_only: list[tuple[Turn, float, bool]] = []
+    reader = classifier.text_reader(transcript, "complaint") if use_reader else None
     previous_agent: Turn | None = None
     for turn in transcript.turns:
         if turn.speaker == "agent":
             previous_agent = turn
             continue
         cue = score_complaint(turn, previous_agent)
-        # The pattern cue fused with the model's reading of the turn (paraphrased complaints).
+        # The pattern cue fused with the encoder's reading of the turn, when `model_labels`
+        # lets the encoder read complaints; otherwise the pattern score itself.
         p = classifier.judge(transcript, turn.index, "complaint", cue.score if cue else 0.0, threshold)
-        if cue is not None and (cue.score >= threshold or p >= threshold):
+        if cue is not None and p >= threshold:
             cues.append(Cue(turn, cue.char_start, cue.char_end, p, cue.method))
         elif p >= threshold:
-            start, end, method = classifier.model_span(transcript, turn.index, "complaint")
+            model_only.append((turn, p, False))
+        elif reader is not None and reader[turn.index] >= threshold:
+            model_only.append((turn, float(reader[turn.index]), True))
+    # A learned reader finds the paraphrased turns of a complaint ("and the app said ten
+    # minutes for forty minutes"), but alone it also reads plain accounts of a problem as
+    # complaints. So it adds turns to a call whose complaint a pattern has shown, and makes a
+    # complaint call on its own only when it is very sure (``model_alone``).
+    anchored = bool(cues)
+    for turn, p, by_reader in model_only:
+        if anchored or p >= model_alone:
+            span = classifier.reader_span if by_reader else classifier.model_span
+            start, end, method = span(transcript, turn.index, "complaint")
             cues.append(Cue(turn, start, end, p, method))
-    if threshold == 0.5:
+    cues.sort(key=lambda c: c.turn.index)
+    if default:
         if len(_CACHE) > 64:
             _CACHE.clear()
         _CACHE[key] = (weakref.ref(transcript), cues)
@@ -363,7 +388,9 @@ class Complaint(Detector):
 
     def detect(self, transcript: Transcript) -> list[Finding]:
         threshold = self.threshold("min_score", 0.5)
+        model_alone = self.threshold("model_alone", MODEL_ALONE)
+        use_reader = bool(self.config.get("text_reader", True))
         return [
             self.finding(COMPLAINT, c.turn, c.char_start, c.char_end, c.score, c.method)
-            for c in complaint_cues(transcript, threshold)
+            for c in complaint_cues(transcript, threshold, model_alone, use_reader)
         ]
