@@ -55,8 +55,18 @@ _NOT_A_CHECK = re.compile(
     r"|delivery slot|deliver(?:ed)? to instead"
     r"|direct debit|pay from|bank details|paid into|refund (?:it )?to|payee)\b", re.I)
 # Outages, coverage and other news about an area are general information, not account data.
+# So are prices quoted for something new ("panels start from £5,900", "it's two pound a ticket").
 _GENERAL = re.compile(r"\b(?:area|outage|outages|network|coverage|mast|nearby|roadworks|burst|samples|in your street"
-                      r"|opening hours|we're open|our prices|standard rate|tariffs? (?:are|is))\b", re.I)
+                      r"|opening hours|we're open|our prices|standard rate|tariffs? (?:are|is)"
+                      r"|starts? from|starting (?:from|at)|(?:you'd|you would|you'll|you will) be looking at"
+                      r"|(?:a|per) (?:ticket|person|head|night|panel|seat)|per tax year|allowance)\b", re.I)
+# Words that carry a value: a question holding none ("have you got the plan number?") asks
+# for account data, it does not reveal it.
+_VALUE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred"
+                    r"|thousand|oh|double)\b", re.I)
+# The checks passed, said in so many words: verification is complete however long ago the
+# check was asked ("thanks, that's you verified").
+_EXPLICIT_PASS = re.compile(r"verif|authenticat|validat|security|checks", re.I)
 # Cues that say only "the system shows something": disclosure when they carry some content.
 _WEAK_DATA = {"it says", "showing", "looks like", "seems like"}
 _MONEY = re.compile(
@@ -92,6 +102,14 @@ def _asks_for(text: str, m: PatternMatch) -> bool:
         return True
     words = len(sentence.split())
     return bool(_ASK.search(sentence)) or words <= 6 or (words <= 14 and bool(_SHORT_ASK.search(sentence)))
+
+
+def _asks_without_value(text: str, m: PatternMatch) -> bool:
+    """The sentence holding the account-data cue asks the customer something and states no value."""
+    sentence = _sentence_of(text, m.char_start)
+    asks = "?" in sentence or re.match(r"\W*(?:(?:and|ok|okay|right|so|um|er|erm|lovely|great|thanks)\W+)*(?:have you got|have you|do you have|what's|whats|what is|can you|could you"
+                                        r"|if you've got|if you have)\b", sentence, re.I)
+    return bool(asks) and not _VALUE.search(sentence)
 
 
 def _real_details(text: str, matches: list[PatternMatch]) -> list[PatternMatch]:
@@ -150,7 +168,8 @@ class Identity(Detector):
             in_sequence = turn.index - last_check <= 5 or bool(details)
             soft = [m for m in by_code.get("ID.SOFT_DETAIL", []) if _asks_for(text, m)]
             recent = turn.index - last_check <= 8
-            confirmed = by_code.get("ID.CONFIRMED", []) if recent else []
+            confirmed = [m for m in by_code.get("ID.CONFIRMED", [])
+                         if recent or _EXPLICIT_PASS.search(text[m.char_start:m.char_end])]
             accepted = by_code.get("ID.ACCEPTED", []) if just_answered else []
             verify_hit: PatternMatch | None = None
             if details:
@@ -186,7 +205,12 @@ class Identity(Detector):
                 # Without the account open or a word about "you", it cannot be this customer's data.
                 general = _GENERAL.search(text) and not re.search(r"\byour\b", text, re.I)
                 about_them = located or disclosed or re.search(r"\b(?:you|your|you're|youre|you've)\b", text, re.I)
-                if hit is not None or (p_disclose >= threshold and about_them and not general):
+                # Taking or reading back card details for a payment gives the customer's own
+                # words back; a card *ending* is account data.
+                paying = _CARD_CONTEXT.search(text) and not re.search(r"\bending\b", text, re.I)
+                if paying:
+                    hit = None
+                if hit is not None or (p_disclose >= threshold and about_them and not general and not paying):
                     if hit is not None:
                         start, end, _, method = hit
                     else:
@@ -222,6 +246,7 @@ class Identity(Detector):
                     disclosed_before: bool) -> tuple[int, int, float, str] | None:
         """Where in ``text`` the agent reveals account data, with a score and the rule that fired."""
         data = [m for m in by_code.get("ID.DATA", []) if m.char_end <= len(text)]
+        data = [m for m in data if not _asks_without_value(text, m)]
         general = _GENERAL.search(text) and not re.search(r"\byour\b", text, re.I)
         if len(text.split()) < 7 and not (_MONEY.search(text) or _ADDRESS.search(text) or _DATE.search(text)):
             data = [m for m in data if m.pattern_id != "id.your-account-data" or not any(
