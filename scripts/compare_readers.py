@@ -71,8 +71,7 @@ def main(argv=None) -> int:
     detectors = build_detectors()
     ex = train.load_sources(train.TRAINING_FILE, [train.DEV_FILE], detectors)
     gx = train.gate_examples(train.TRAINING_FILE, [train.DEV_FILE], detectors)
-    agent = ex.speaker == "agent"
-    assert int(agent.sum()) == len(gx["texts"]), "gate and head examples must be the same agent turns"
+    assert len(ex.speaker) == len(gx["texts"]), "gate and head examples must be the same turns"
     texts = gx["texts"]
     folds = train.group_folds(np.array(gx["groups"]), train.FOLDS)
 
@@ -85,11 +84,11 @@ def main(argv=None) -> int:
 
     out: dict = {"examples": len(texts), "folds": train.FOLDS, "labels": {}}
     for k, lab in enumerate(gate.LABELS):
-        gold = ex.gold[lab][agent]
-        known = gold >= 0
-        y = gold[known].astype(int)
-        x = ex.feats[agent][known]
-        rule = ex.rule[lab][agent][known]
+        own = ex.speaker == classifier.HEAD_SPEAKER[lab]  # each label on its speaker's turns
+        known = own & (ex.gold[lab] >= 0)
+        y = ex.gold[lab][known].astype(int)
+        x = ex.feats[known]
+        rule = ex.rule[lab][known]
         raw = np.zeros(len(y))
         for f in range(train.FOLDS):
             test = folds[known] == f
