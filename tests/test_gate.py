@@ -124,3 +124,21 @@ def test_gate_and_heads_rebuild_to_the_bytes_the_manifest_pins(tmp_path):
     assert result["gate"]["sha256"] == models.manifest_entry(gate.GATE_KEY)["sha256"]
     for figures in result["gate"]["labels"].values():
         assert figures["recall_with_patterns"] == 1.0 and figures["negatives_passed"] < 0.5
+
+
+def test_gate_passes_each_label_on_its_own_speakers_turns():
+    """Complaints are read in customer turns, identity checks in agent turns."""
+    try:
+        classifier.use_gate(_Everything())
+        classifier.use_model_labels(["verify_identity", "complaint"])
+        plan = classifier.gate_plan(_call())
+        assert plan.upfront == [0, 1, 2, 3]  # agent turns for the check, customer turns for complaints
+        classifier.use_model_labels(["complaint"])
+        assert classifier.gate_plan(_call()).upfront == [1, 3]
+        classifier.use_model_labels(["verify_identity", "discloses_account_data"])
+        plan = classifier.gate_plan(_call())
+        assert plan.upfront == [0, 2] and plan.on_demand == {"discloses_account_data": frozenset({0, 2})}
+    finally:
+        classifier.use_gate("packaged")
+        classifier.use_model_labels(None)
+        classifier._model_labels["labels"] = classifier._UNSET

@@ -3,9 +3,9 @@
 Anti-pattern: a call that simply stops after the resolution. Better practice: "Is there
 anything else I can help with? Thanks for calling, bye now."
 
-Only agent turns in the last part of the call count, so a "thanks for calling" in the
-opening is not taken for a closing. A call with no closing gets a missing finding anchored
-at the agent's last turn.
+Every agent turn is read (a call can close, then reopen with "oh, one more thing"), except
+that "thanks for calling" in the agent's first turn is a greeting, not a closing. A call with
+no closing gets a missing finding anchored at the agent's last turn.
 """
 from __future__ import annotations
 
