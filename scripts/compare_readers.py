@@ -2,9 +2,10 @@
 
     .venv/bin/python scripts/compare_readers.py [--json eval/readers.json]
 
-For the two labels the model decides (identity checks, account data), both readers are
-trained and scored out of fold on the same examples (the agent turns of the training
-utterances and the dev calls, folds grouped by call, as ``analyser train`` does):
+For the labels the gate's classifier knows (identity checks and account data in agent turns,
+complaints in customer turns), both readers are trained and scored out of fold on the same
+examples (each label on its speaker's turns of the training utterances and the dev calls,
+folds grouped by call, as ``analyser train`` does):
 
 - spaCy textcat: textcat_multilabel with the bag-of-words architecture (analyser.gate);
 - encoder + head: MiniLM embeddings of the turn and its context, a logistic head, Platt
