@@ -102,3 +102,17 @@ def test_packaged_reader_reads_a_paraphrased_complaint_above_a_plain_answer():
     p = classifier.text_reader(call, "complaint")
     assert p[3] >= 0.5 > p[1]
     assert MODEL_ALONE > 0.99
+
+
+def test_every_heat_detector_follows_the_complaint_detectors_settings(reader):
+    from analyser.detectors.complaint import Complaint, complaint_turns
+
+    reader({PARAPHRASE: 0.8})
+    try:
+        Complaint({"text_reader": False})
+        assert [t.index for t in complaint_turns(_call(PATTERN, PARAPHRASE))] == [1]
+        Complaint({"model_alone": 0.7})
+        assert [t.index for t in complaint_turns(_call(PARAPHRASE))] == [1]
+    finally:
+        Complaint()
+    assert complaint_turns(_call(PARAPHRASE)) == []

@@ -266,20 +266,26 @@ def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     return None
 
 
-_CACHE: dict[tuple[int, int], tuple[weakref.ref, list[Cue]]] = {}
+_CACHE: dict[tuple, tuple[weakref.ref, list[Cue]]] = {}
 
 
 MODEL_ALONE = 0.999
+# The complaint reader's settings that every HEAT detector shares (they all ask whether a
+# call has a complaint): set from the complaint detector's configuration when it is built.
+SETTINGS: dict[str, object] = {"model_alone": MODEL_ALONE, "text_reader": True}
 
 
-def complaint_cues(transcript: Transcript, threshold: float = 0.5, model_alone: float = MODEL_ALONE,
-                   use_reader: bool = True) -> list[Cue]:
+def complaint_cues(transcript: Transcript, threshold: float = 0.5, model_alone: float | None = None,
+                   use_reader: bool | None = None) -> list[Cue]:
     """Every customer turn judged a complaint, with its cue. Cached per transcript object.
 
     ``use_reader``: let the bag-of-words classifier (analyser.gate) add the turns it reads as
-    complaints; ``model_alone``: how sure it must be to make a complaint call on its own."""
-    key = (id(transcript), classifier.heads_key(), id(classifier._gate["gate"]))
-    default = threshold == 0.5 and model_alone == MODEL_ALONE and use_reader
+    complaints; ``model_alone``: how sure it must be to make a complaint call on its own
+    (both default to ``SETTINGS``)."""
+    model_alone = float(SETTINGS["model_alone"]) if model_alone is None else model_alone  # type: ignore[arg-type]
+    use_reader = bool(SETTINGS["text_reader"]) if use_reader is None else use_reader
+    key = (id(transcript), classifier.heads_key(), id(classifier._gate["gate"]), model_alone, use_reader)
+    default = threshold == 0.5
     hit = _CACHE.get(key)
     if hit is not None and hit[0]() is transcript and default:
         return hit[1]
@@ -385,6 +391,11 @@ class Complaint(Detector):
     version = "2.0"
     codes = {COMPLAINT: "complaint"}
     labels = ("complaint",)
+
+    def __init__(self, config=None):
+        super().__init__(config)
+        SETTINGS.update(model_alone=self.threshold("model_alone", MODEL_ALONE),
+                        text_reader=bool(self.config.get("text_reader", True)))
 
     def detect(self, transcript: Transcript) -> list[Finding]:
         threshold = self.threshold("min_score", 0.5)
