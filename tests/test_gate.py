@@ -122,8 +122,10 @@ def test_gate_and_heads_rebuild_to_the_bytes_the_manifest_pins(tmp_path):
     result = train.train(out=tmp_path / "utterance-heads.npz", gate_out=tmp_path / "utterance-gate.spacy")
     assert result["sha256"] == models.manifest_entry(classifier.HEADS_KEY)["sha256"]
     assert result["gate"]["sha256"] == models.manifest_entry(gate.GATE_KEY)["sha256"]
-    for figures in result["gate"]["labels"].values():
-        assert figures["recall_with_patterns"] == 1.0 and figures["negatives_passed"] < 0.5
+    for label, figures in result["gate"]["labels"].items():
+        assert figures["recall_with_patterns"] == 1.0 and figures["calibration_error"] < 0.05
+        if label in classifier.model_labels():  # a gate worth having in front of the encoder
+            assert figures["negatives_passed"] < 0.5
 
 
 def test_gate_passes_each_label_on_its_own_speakers_turns():
