@@ -282,7 +282,7 @@ def gate_plan(transcript: Transcript) -> GatePlan | None:
     allowed = model_labels()
     if chosen is None or not allowed or not set(allowed) <= set(gate_mod.LABELS):
         return None
-    g = gate_mod.packaged_gate() if chosen == "packaged" else chosen
+    g = _active_gate()
     turns = transcript.turns
     scores = _gate_scores(transcript, g)
 
@@ -335,19 +335,12 @@ def text_reader(transcript: Transcript, label: str) -> np.ndarray | None:
 
 def reader_span(transcript: Transcript, turn_index: int, label: str) -> tuple[int, int, str]:
     """Quote span and method of a finding the text reader alone made: its best-scoring sentence."""
-    import re
-
     from . import gate as gate_mod
 
-    text = transcript.turns[turn_index].text
-    spans = [(m.start(), m.end()) for m in re.finditer(r"[^.?!]+[.?!]*", text) if m.group().strip()]
+    k = gate_mod.LABELS.index(label)
     g = _active_gate()
-    if len(spans) > 1:
-        a, b = spans[int(np.argmax(g.scores([text[x:y] for x, y in spans])[:, gate_mod.LABELS.index(label)]))]
-    else:
-        a, b = 0, len(text)
-    seg = text[a:b]
-    return a + len(seg) - len(seg.lstrip()), a + len(seg.rstrip()), f"model:{gate_mod.GATE_KEY}.{label}@1"
+    start, end = best_sentence_by(transcript.turns[turn_index].text, lambda parts: g.scores(parts)[:, k])
+    return start, end, f"model:{gate_mod.GATE_KEY}.{label}@1"
 
 
 def call_scores(transcript: Transcript) -> CallScores | None:
@@ -368,20 +361,22 @@ def call_scores(transcript: Transcript) -> CallScores | None:
     return scores
 
 
-def best_sentence(text: str, label: str, context_feats: np.ndarray, heads: Heads) -> tuple[int, int]:
-    """Character span of the sentence of ``text`` the head scores highest: a model finding's quote."""
+def best_sentence_by(text: str, score) -> tuple[int, int]:
+    """Character span (trimmed) of the sentence of ``text`` that ``score`` (a list of texts to
+    an array of numbers) rates highest: the quote of a finding a learned reader alone made."""
     import re
 
     spans = [(m.start(), m.end()) for m in re.finditer(r"[^.?!]+[.?!]*", text) if m.group().strip()]
-    if len(spans) <= 1:
-        s = len(text) - len(text.lstrip())
-        return s, len(text.rstrip())
-    emb = embed([text[a:b] for a, b in spans])
-    k = heads.labels.index(label)
-    raw = features(emb, np.repeat(context_feats[None, :], len(spans), 0)) @ heads.weights[k] + heads.bias[k]
-    a, b = spans[int(np.argmax(raw))]
+    a, b = spans[int(np.argmax(score([text[x:y] for x, y in spans])))] if len(spans) > 1 else (0, len(text))
     seg = text[a:b]
     return a + len(seg) - len(seg.lstrip()), a + len(seg.rstrip())
+
+
+def best_sentence(text: str, label: str, context_feats: np.ndarray, heads: Heads) -> tuple[int, int]:
+    """Character span of the sentence of ``text`` the head scores highest: a model finding's quote."""
+    k = heads.labels.index(label)
+    return best_sentence_by(text, lambda parts: features(embed(parts), np.repeat(context_feats[None, :], len(parts), 0))
+                            @ heads.weights[k] + heads.bias[k])
 
 
 def model_method(label: str, heads: Heads) -> str:

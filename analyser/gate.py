@@ -171,23 +171,22 @@ def fit_gate(texts: Sequence[str], cats: Sequence[dict[str, float]], groups: Seq
     return Gate(fit_classifier(texts, cats), thresholds, calibration), figures
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    q = np.clip(np.asarray(p, dtype=np.float64), 1e-4, 1 - 1e-4)
-    return np.log(q / (1 - q))
-
-
 def apply_platt(p: np.ndarray, a: float, b: float) -> np.ndarray:
     """Scores ``p`` mapped to calibrated probabilities: sigmoid(a * logit(p) + b)."""
-    return 1.0 / (1.0 + np.exp(-(a * _logit(p) + b)))
+    from .classifier import _logit, _sigmoid
+
+    return _sigmoid(a * _logit(np.asarray(p, dtype=np.float64)) + b)
 
 
 def platt(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     """Platt scaling of scores ``p`` against answers ``y``: (a, b), rounded so the file is stable."""
     from sklearn.linear_model import LogisticRegression
 
+    from .classifier import _logit
+
     if y.min() == y.max():
         return 1.0, 0.0
-    m = LogisticRegression(C=1e4, max_iter=2000, solver="lbfgs").fit(_logit(p)[:, None], y)
+    m = LogisticRegression(C=1e4, max_iter=2000, solver="lbfgs").fit(_logit(np.asarray(p, dtype=np.float64))[:, None], y)
     return round(float(m.coef_[0, 0]), 6), round(float(m.intercept_[0]), 6)
 
 

@@ -394,14 +394,13 @@ class Complaint(Detector):
 
     def __init__(self, config=None):
         super().__init__(config)
-        SETTINGS.update(model_alone=self.threshold("model_alone", MODEL_ALONE),
-                        text_reader=bool(self.config.get("text_reader", True)))
+        self.model_alone = self.threshold("model_alone", MODEL_ALONE)
+        self.use_reader = bool(self.config.get("text_reader", True))
+        SETTINGS.update(model_alone=self.model_alone, text_reader=self.use_reader)
 
     def detect(self, transcript: Transcript) -> list[Finding]:
         threshold = self.threshold("min_score", 0.5)
-        model_alone = self.threshold("model_alone", MODEL_ALONE)
-        use_reader = bool(self.config.get("text_reader", True))
         return [
             self.finding(COMPLAINT, c.turn, c.char_start, c.char_end, c.score, c.method)
-            for c in complaint_cues(transcript, threshold, model_alone, use_reader)
+            for c in complaint_cues(transcript, threshold, self.model_alone, self.use_reader)
         ]

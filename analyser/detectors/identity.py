@@ -64,6 +64,9 @@ _GENERAL = re.compile(r"\b(?:area|outage|outages|network|coverage|mast|nearby|ro
 # for account data, it does not reveal it.
 _VALUE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred"
                     r"|thousand|oh|double)\b", re.I)
+_ASKS_OPENING = re.compile(r"\W*(?:(?:and|ok|okay|right|so|um|er|erm|lovely|great|thanks)\W+)*"
+                           r"(?:have you got|have you|do you have|what's|whats|what is|can you|could you"
+                           r"|if you've got|if you have)\b", re.I)
 # The checks passed, said in so many words: verification is complete however long ago the
 # check was asked ("thanks, that's you verified").
 _EXPLICIT_PASS = re.compile(r"verif|authenticat|validat|security|checks", re.I)
@@ -107,9 +110,7 @@ def _asks_for(text: str, m: PatternMatch) -> bool:
 def _asks_without_value(text: str, m: PatternMatch) -> bool:
     """The sentence holding the account-data cue asks the customer something and states no value."""
     sentence = _sentence_of(text, m.char_start)
-    asks = "?" in sentence or re.match(r"\W*(?:(?:and|ok|okay|right|so|um|er|erm|lovely|great|thanks)\W+)*(?:have you got|have you|do you have|what's|whats|what is|can you|could you"
-                                        r"|if you've got|if you have)\b", sentence, re.I)
-    return bool(asks) and not _VALUE.search(sentence)
+    return bool("?" in sentence or _ASKS_OPENING.match(sentence)) and not _VALUE.search(sentence)
 
 
 def _real_details(text: str, matches: list[PatternMatch]) -> list[PatternMatch]:
@@ -195,8 +196,12 @@ class Identity(Detector):
                                if verify_hit is not None
                                else classifier.model_span(transcript, turn.index, "verify_identity"))
             model_check = verify_span is not None and verify_hit is None
+            # Taking or reading back card details for a payment gives the customer's own words
+            # back; a card *ending* is account data.
+            paying = _CARD_CONTEXT.search(text) and not re.search(r"\bending\b", text, re.I)
             # Disclosure is judged on what is said before the check in this turn.
-            if not verified and turn.index != first_agent and not (confirmed or accepted or details or model_check):
+            if (not verified and turn.index != first_agent and not paying
+                    and not (confirmed or accepted or details or model_check)):
                 limit = details[0].char_start if details else len(text)
                 hit = self._disclosure(text[:limit], by_code, located or disclosed, disclosed)
                 p_disclose = classifier.judge(transcript, turn.index, "discloses_account_data", hit[2] if hit else 0.0,
@@ -205,12 +210,7 @@ class Identity(Detector):
                 # Without the account open or a word about "you", it cannot be this customer's data.
                 general = _GENERAL.search(text) and not re.search(r"\byour\b", text, re.I)
                 about_them = located or disclosed or re.search(r"\b(?:you|your|you're|youre|you've)\b", text, re.I)
-                # Taking or reading back card details for a payment gives the customer's own
-                # words back; a card *ending* is account data.
-                paying = _CARD_CONTEXT.search(text) and not re.search(r"\bending\b", text, re.I)
-                if paying:
-                    hit = None
-                if hit is not None or (p_disclose >= threshold and about_them and not general and not paying):
+                if hit is not None or (p_disclose >= threshold and about_them and not general):
                     if hit is not None:
                         start, end, _, method = hit
                     else:
