@@ -405,11 +405,43 @@ def model_labels() -> frozenset[str] | None:
     return _model_labels["labels"]  # type: ignore[return-value]
 
 
+# The labels the bag-of-words reader (analyser.gate) decides with the patterns, instead of the
+# encoder: from the `text_labels` key of the bundled detector configuration until set.
+_text_labels: dict[str, object] = {"labels": _UNSET}
+
+
+def use_text_labels(labels) -> None:
+    """Let the bag-of-words reader decide ``labels`` (empty: none)."""
+    _text_labels["labels"] = frozenset(labels)
+
+
+def text_labels() -> frozenset[str]:
+    if _text_labels["labels"] is _UNSET:
+        from .detectors import DEFAULT_CONFIG, load_model_labels
+
+        use_text_labels(load_model_labels(DEFAULT_CONFIG, "text_labels") or ())
+    return _text_labels["labels"]  # type: ignore[return-value]
+
+
+def _text_read(label: str):
+    """The gate whose fused score decides ``label``, or None when the encoder or the patterns do."""
+    if label not in text_labels() or active_heads() is None:
+        return None
+    g = _active_gate()
+    return g if g is not None and label in (getattr(g, "fusion", None) or {}) else None
+
+
 def judge(transcript: Transcript, turn_index: int, label: str, rule_score: float, threshold: float = 0.5) -> float:
-    """The probability that the turn has ``label``: the pattern score fused with the model's.
+    """The probability that the turn has ``label``: the pattern score fused with a learned
+    reader's (the bag-of-words classifier for `text_labels`, the encoder's head otherwise).
 
     Without heads (patterns alone) it is the pattern score itself. A pattern score under the
     detector's threshold counts as no hit, as it did when the fusion was trained."""
+    rule = rule_score if rule_score >= threshold else 0.0
+    g = _text_read(label)
+    if g is not None:
+        score = _gate_scores(transcript, g)[turn_index:turn_index + 1]
+        return g.fuse(label, float(g.calibrated(score, label)[0]), rule)
     allowed = model_labels()
     if allowed is not None and label not in allowed:
         return rule_score
@@ -418,11 +450,13 @@ def judge(transcript: Transcript, turn_index: int, label: str, rule_score: float
         return rule_score
     if rule_score < threshold and not scores.wanted(turn_index, label):
         return rule_score  # no pattern hit, and the gate saw nothing the model could find
-    return scores.fuse(turn_index, label, rule_score if rule_score >= threshold else 0.0)
+    return scores.fuse(turn_index, label, rule)
 
 
 def model_span(transcript: Transcript, turn_index: int, label: str) -> tuple[int, int, str]:
     """Quote span and method of a finding the model alone made: its best-scoring sentence."""
+    if _text_read(label) is not None:
+        return reader_span(transcript, turn_index, label)
     scores = call_scores(transcript)
     assert scores is not None, "model_span needs active heads"
     start, end = best_sentence(transcript.turns[turn_index].text, label, scores.feats[turn_index, DIM:], scores.heads)

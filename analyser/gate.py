@@ -64,6 +64,9 @@ class Gate:
     thresholds: dict[str, float]
     # Per label, Platt (a, b) fitted on out-of-fold scores: calibrated p = sigmoid(a * logit(s) + b).
     calibration: dict[str, tuple[float, float]] | None = None
+    # Per label, its fusion with the pattern score, fitted on out-of-fold calibrated scores:
+    # p = sigmoid(w_model * logit(p_cal) + w_rule * rule + w_hit * hit + c).
+    fusion: dict[str, tuple[float, float, float, float]] | None = None
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of each label (columns in LABELS order) for each text."""
@@ -76,6 +79,13 @@ class Gate:
     def calibrated(self, scores: np.ndarray, label: str) -> np.ndarray:
         """A column of ``scores`` as calibrated probabilities (what a finding's score means)."""
         return apply_platt(scores[:, LABELS.index(label)], *(self.calibration or {}).get(label, (1.0, 0.0)))
+
+    def fuse(self, label: str, p_cal: float, rule_score: float) -> float:
+        """The probability of ``label`` given the calibrated score and the pattern score (0 = no hit)."""
+        from .classifier import _logit, _sigmoid
+
+        w_m, w_r, w_h, c = (self.fusion or {})[label]
+        return float(_sigmoid(w_m * _logit(p_cal) + w_r * rule_score + w_h * float(rule_score > 0) + c))
 
     def passes(self, texts: Sequence[str], labels: Sequence[str]) -> np.ndarray:
         """Which texts the encoder must read for any of ``labels``."""
@@ -90,7 +100,7 @@ class Gate:
 
     def to_bytes(self) -> bytes:
         head = json.dumps({"labels": list(LABELS), "thresholds": self.thresholds, "model": _MODEL,
-                           "calibration": self.calibration or {}}, sort_keys=True).encode("utf-8")
+                           "calibration": self.calibration or {}, "fusion": self.fusion or {}}, sort_keys=True).encode("utf-8")
         return _MAGIC + len(head).to_bytes(4, "big") + head + self.nlp.get_pipe("textcat_multilabel").to_bytes()
 
     @classmethod
@@ -104,7 +114,8 @@ class Gate:
         nlp = _blank()
         nlp.get_pipe("textcat_multilabel").from_bytes(data[len(_MAGIC) + 4 + n:])
         return cls(nlp, {k: float(v) for k, v in head["thresholds"].items()},
-                   {k: (float(a), float(b)) for k, (a, b) in head.get("calibration", {}).items()})
+                   {k: (float(a), float(b)) for k, (a, b) in head.get("calibration", {}).items()},
+                   {k: tuple(float(x) for x in v) for k, v in head.get("fusion", {}).items()})
 
 
 def fit_classifier(texts: Sequence[str], cats: Sequence[dict[str, float]], seed: int = 0):
@@ -139,9 +150,11 @@ def recall_threshold(y: np.ndarray, p: np.ndarray, recall: float = GATE_RECALL,
 
 
 def fit_gate(texts: Sequence[str], cats: Sequence[dict[str, float]], groups: Sequence[str],
-             covered: Sequence[dict[str, bool]] | None = None, folds: int = 5) -> tuple[Gate, dict]:
-    """Train the gate; thresholds from out-of-fold scores (folds grouped, as for the heads)."""
-    from .train import expected_calibration_error, group_folds
+             rules: Sequence[dict[str, float]] | None = None, folds: int = 5) -> tuple[Gate, dict]:
+    """Train the gate; thresholds, calibration and fusion with the pattern score (``rules``:
+    the patterns' score per label, 0 without a hit) from out-of-fold scores (folds grouped, as
+    for the heads)."""
+    from .train import expected_calibration_error, fit_fusion, group_folds
 
     fold = group_folds(np.array(groups), folds)
     oof = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
@@ -150,25 +163,39 @@ def fit_gate(texts: Sequence[str], cats: Sequence[dict[str, float]], groups: Seq
         nlp = fit_classifier([texts[i] for i in rows], [cats[i] for i in rows])
         test = np.flatnonzero(fold == f)
         oof[test] = Gate(nlp, {lab: 0.0 for lab in LABELS}).scores([texts[i] for i in test])
-    thresholds, figures, calibration = {}, {}, {}
+    thresholds, figures, calibration, fusion = {}, {}, {}, {}
     for k, lab in enumerate(LABELS):
         known = np.array([lab in c for c in cats])
         y = np.array([int(c.get(lab, 0) >= 0.5) for c in cats])[known]
         p = oof[known, k]
-        cov = np.array([bool(c.get(lab)) for c in covered])[known] if covered is not None else None
+        rule = np.array([float(r.get(lab, 0.0)) for r in rules])[known] if rules is not None else np.zeros(len(y))
+        rule = np.where(rule >= 0.5, rule, 0.0)  # under the detectors' threshold counts as no hit, as in judge
+        cov = rule > 0
         t = recall_threshold(y, p, covered=cov)
         thresholds[lab] = round(t, 6)
         calibration[lab] = platt(y, p)
         p_cal = apply_platt(p, *calibration[lab])
+        if y.min() != y.max():
+            weights, fused = fit_fusion(p_cal, rule, y)
+            fusion[lab] = tuple(round(float(w), 6) for w in weights)
+        else:
+            fused = p_cal
         negatives = max(1, int((y == 0).sum()))
         figures[lab] = {"threshold": round(t, 4), "positives": int(y.sum()),
                         "recall_out_of_fold": round(float((p[y == 1] >= t).mean()) if y.sum() else 1.0, 4),
                         "recall_with_patterns": round(float(((p >= t) | (cov if cov is not None else False))[y == 1].mean())
                                                       if y.sum() else 1.0, 4),
                         "negatives_passed": round(float((p[y == 0] >= t).sum()) / negatives, 4),
-                        # in-sample for the calibration, out of fold for the classifier
-                        "calibration_error": round(expected_calibration_error(y, p_cal), 4)}
-    return Gate(fit_classifier(texts, cats), thresholds, calibration), figures
+                        # in-sample for the calibration and fusion, out of fold for the classifier
+                        "calibration_error": round(expected_calibration_error(y, p_cal), 4),
+                        "fused_calibration_error": round(expected_calibration_error(y, fused), 4),
+                        "fused_f1_at_half": _f1(y, fused >= 0.5)}
+    return Gate(fit_classifier(texts, cats), thresholds, calibration, fusion), figures
+
+
+def _f1(y: np.ndarray, pred: np.ndarray) -> float:
+    tp = int((pred & (y == 1)).sum())
+    return round(2 * tp / max(1, int(pred.sum()) + int(y.sum())), 4)
 
 
 def apply_platt(p: np.ndarray, a: float, b: float) -> np.ndarray:

@@ -213,12 +213,18 @@ def _fit_label(x, y, rule, groups, c: float):
     platt_m = _logreg(raw[:, None], y, 1e4, False)
     a, b = float(platt_m.coef_[0, 0]), float(platt_m.intercept_[0])
     p_oof = 1 / (1 + np.exp(-(a * raw + b)))
-    z = np.column_stack([_logit(p_oof), rule, (rule > 0).astype(float)])
-    fuse_m = _logreg(z, y, 10.0, False)
-    fusion = np.concatenate([fuse_m.coef_[0], fuse_m.intercept_])
-    fused_oof = fuse_m.predict_proba(z)[:, 1]
+    fusion, fused_oof = fit_fusion(p_oof, rule, y)
     final = _logreg(x, y, c, True)
     return final.coef_[0], float(final.intercept_[0]), np.array([a, b]), fusion, fused_oof
+
+
+def fit_fusion(p_model: np.ndarray, rule: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How far to trust a learned reader and the patterns together: a logistic regression of
+    the answer on logit(reader's calibrated out-of-fold probability), the pattern score and
+    whether a pattern hit. Returns (w_model, w_rule, w_hit, c) and the fused probabilities."""
+    z = np.column_stack([_logit(p_model), rule, (rule > 0).astype(float)])
+    fuse_m = _logreg(z, y, 10.0, False)
+    return np.concatenate([fuse_m.coef_[0], fuse_m.intercept_]), fuse_m.predict_proba(z)[:, 1]
 
 
 def fit_heads(ex: Examples, c: float = C_HEAD) -> tuple[Heads, dict[str, tuple[np.ndarray, np.ndarray]]]:
@@ -267,21 +273,22 @@ def load_sources(training: Path | None, calls: list[Path], detectors) -> Example
 
 def gate_examples(training: Path | None, calls: list[Path], detectors) -> dict:
     """The gate's examples: agent turns with what is known of their two labels (identity check,
-    account data), customer turns with whether they complain, each with its group and whether
-    the patterns alone find the label there (such turns are encoded anyway).
+    account data), customer turns with whether they complain, each with its group and the
+    score the patterns alone give the label there (what the reader's score is fused with; a
+    turn the patterns find is encoded anyway).
 
     Account data in a dev call is labelled only before the identity check, so later turns
     leave that label out (unknown), as they do for the heads."""
     from .gate import LABELS
     from .transcripts import read_jsonl
 
-    out: dict = {"texts": [], "cats": [], "groups": [], "covered": []}
+    out: dict = {"texts": [], "cats": [], "groups": [], "rules": []}
 
     def add(text, cats, group, scores, turn):
         out["texts"].append(text)
         out["cats"].append(cats)
         out["groups"].append(group)
-        out["covered"].append({lab: scores.get((turn, RULE_LABEL[lab]), 0.0) >= 0.5 for lab in LABELS})
+        out["rules"].append({lab: scores.get((turn, RULE_LABEL[lab]), 0.0) for lab in LABELS})
 
     if training is not None and training.is_file():
         for rec in read_utterances(training):

@@ -56,8 +56,9 @@ def _worker(args):
 
     t0 = time.perf_counter()
     detectors = build_detectors()
-    classifier.encoder()
     classifier.packaged_heads()
+    if classifier.model_labels() != frozenset():  # the encoder only when some label needs it
+        classifier.encoder()
     run_detectors(calls[0], detectors)  # warm: patterns compiled, spaCy loaded
     load = time.perf_counter() - t0
     t0 = time.perf_counter()

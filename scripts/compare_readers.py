@@ -10,7 +10,8 @@ folds grouped by call, as ``analyser train`` does):
 - spaCy textcat: textcat_multilabel with the bag-of-words architecture (analyser.gate);
 - encoder + head: MiniLM embeddings of the turn and its context, a logistic head, Platt
   calibration (analyser.classifier / analyser.train);
-- encoder + head + patterns: the head's probability fused with the pattern score, as shipped.
+- spaCy textcat + patterns: its score fused with the pattern score the same way;
+- encoder + head + patterns: the head's probability fused with the pattern score.
 
 Prints, per label and reader, ROC AUC, average precision and precision/recall/F1 at 0.5, and
 the time each takes to read 1,000 turns on one core.
@@ -99,8 +100,12 @@ def main(argv=None) -> int:
         p_head = platt.predict_proba(raw[:, None])[:, 1]
         z = np.column_stack([train._logit(p_head), rule, (rule > 0).astype(float)])
         p_fused = train._logreg(z, y, 10.0, False).predict_proba(z)[:, 1]
+        p_text = textcat_oof[known, k]
+        zt = np.column_stack([train._logit(p_text), rule, (rule > 0).astype(float)])
+        p_text_fused = train._logreg(zt, y, 10.0, False).predict_proba(zt)[:, 1]
         out["labels"][lab] = {"positives": int(y.sum()), "turns": int(len(y)),
-                              "spacy_textcat": figures(y, textcat_oof[known, k]),
+                              "spacy_textcat": figures(y, p_text),
+                              "spacy_textcat_with_patterns": figures(y, p_text_fused),
                               "encoder_head": figures(y, p_head),
                               "encoder_head_with_patterns": figures(y, p_fused)}
 
@@ -117,7 +122,7 @@ def main(argv=None) -> int:
     Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"{'label':24} {'reader':28} {'AUC':>6} {'AP':>6} {'P@.5':>6} {'R@.5':>6} {'F1@.5':>6}")
     for lab, r in out["labels"].items():
-        for reader in ("spacy_textcat", "encoder_head", "encoder_head_with_patterns"):
+        for reader in ("spacy_textcat", "spacy_textcat_with_patterns", "encoder_head", "encoder_head_with_patterns"):
             f = r[reader]
             print(f"{lab:24} {reader:28} {f['roc_auc']:6.3f} {f['average_precision']:6.3f} {f['precision']:6.3f} "
                   f"{f['recall']:6.3f} {f['f1']:6.3f}")

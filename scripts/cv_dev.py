@@ -3,12 +3,12 @@
     .venv/bin/python scripts/cv_dev.py [--folds 5] [--json eval/cv-dev.json] [--readme]
 
 The dev calls are split into folds by call (round-robin over sorted call ids). For each
-fold, the utterance heads and the encoder's gate are trained on the training utterances
-(training/utterances.jsonl, when present) and the other folds' calls, then the full detectors
-(patterns, rules of order and context, the gate and those heads) run on the held-out fold's
-calls. The per-fold results are
-pooled into one table, with the expected calibration error of the heads' fused
-probabilities on the held-out turns. Deterministic: the same data gives the same figures.
+fold, the utterance heads and the bag-of-words classifier (the gate) are trained on the
+training utterances (training/utterances.jsonl, when present) and the other folds' calls, then
+the full detectors (patterns, rules of order and context, both readers) run on the held-out
+fold's calls. The per-fold results are pooled into one table, with the expected calibration
+error, on the held-out turns, of the fused probability that decides each label (the text
+reader's for `text_labels`, the head's for the others). Deterministic: the same data gives the same figures.
 """
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ def cross_validate(folds: int = train.FOLDS, dev: Path = train.DEV_FILE,
     row_fold = np.array([fold_of_call[g] for g in dev_ex.group.tolist()])
     report = EvalReport()
     held: dict[str, tuple[list, list]] = {lab: ([], []) for lab in HEAD_SPEAKER}
+    text_held: dict[str, tuple[list, list]] = {lab: ([], []) for lab in classifier.text_labels()}
     for f in range(folds):
         heads, _ = train.fit_heads(train.Examples.concat([base, dev_ex.subset(row_fold != f)]))
         test = dev_ex.subset(row_fold == f)
@@ -52,6 +53,16 @@ def cross_validate(folds: int = train.FOLDS, dev: Path = train.DEV_FILE,
             held[lab][1].extend(heads.fuse(lab, proba[r, k], test.rule[lab][r]) for r in rows)
         keep = [i for i, g in enumerate(gate_ex["groups"]) if fold_of_call.get(g, -1) != f]
         fold_gate, _ = gate.fit_gate(**{k: [v[i] for i in keep] for k, v in gate_ex.items()})
+        # the labels the bag-of-words reader decides: its fused probability on the held-out turns
+        out_rows = [i for i, g in enumerate(gate_ex["groups"]) if fold_of_call.get(g, -1) == f]
+        gate_scores = fold_gate.scores([gate_ex["texts"][i] for i in out_rows])
+        for lab in classifier.text_labels():
+            for r, i in enumerate(out_rows):
+                if lab in gate_ex["cats"][i]:
+                    rule = gate_ex["rules"][i][lab]
+                    p_cal = float(fold_gate.calibrated(gate_scores[r:r + 1], lab)[0])
+                    text_held[lab][0].append(int(gate_ex["cats"][i][lab] >= 0.5))
+                    text_held[lab][1].append(fold_gate.fuse(lab, p_cal, rule if rule >= 0.5 else 0.0))
         classifier.use_heads(heads)
         classifier.use_gate(fold_gate)
         try:
@@ -61,6 +72,7 @@ def cross_validate(folds: int = train.FOLDS, dev: Path = train.DEV_FILE,
         finally:
             classifier.use_heads("packaged")
             classifier.use_gate("packaged")
+    held.update(text_held)  # what decides these labels is the text reader, not the head
     ece = {lab: round(train.expected_calibration_error(np.array(y), np.array(p)), 4) for lab, (y, p) in held.items()}
     return {"file": str(dev.relative_to(ROOT)) if dev.is_relative_to(ROOT) else str(dev), "folds": folds,
             "training_utterances": int(len(base.feats)), "method": "k-fold by call; heads and gate trained "

@@ -87,9 +87,17 @@ def _call() -> Transcript:
     ))
 
 
+def _restore_readers():
+    classifier.use_gate("packaged")
+    classifier._model_labels["labels"] = classifier._UNSET
+    classifier._text_labels["labels"] = classifier._UNSET
+
+
 def test_gate_decides_which_turns_are_encoded_up_front_and_which_on_demand():
     call = _call()
     try:
+        classifier.use_model_labels(["verify_identity", "discloses_account_data"])  # the encoder reads them
+        classifier.use_text_labels(())
         classifier.use_gate(_Everything())
         scores = classifier.call_scores(call)
         # identity checks: every passed agent turn up front; account data only when asked
@@ -112,7 +120,34 @@ def test_gate_decides_which_turns_are_encoded_up_front_and_which_on_demand():
         call = _call()
         assert classifier.call_scores(call).known.all()
     finally:
-        classifier.use_gate("packaged")
+        _restore_readers()
+
+
+def test_text_labels_are_decided_by_the_bag_of_words_reader_and_never_encoded(monkeypatch):
+    """The bundled configuration: identity checks and account data are read by the gate's
+    classifier, its calibrated score fused with the pattern score; the encoder is not run."""
+    def no_encoder(texts):
+        raise AssertionError("the encoder must not read a call whose labels the text reader decides")
+
+    monkeypatch.setattr(classifier, "embed", no_encoder)
+    assert {"verify_identity", "discloses_account_data"} <= classifier.text_labels()
+    call = Transcript("text-read", (
+        Turn(0, "agent", "Thanks for calling Northwind, how can I help?"),
+        Turn(1, "customer", "hi I need to change my address"),
+        Turn(2, "agent", "no problem can you just confirm the first line of your address and your date of birth"),
+        Turn(3, "customer", "12 Mill Lane, fourth of May 1980"),
+        Turn(4, "agent", "lovely weather we're having"),
+    ))
+    check = classifier.judge(call, 2, "verify_identity", 0.0)
+    chat = classifier.judge(call, 4, "verify_identity", 0.0)
+    assert check >= 0.5 > chat
+    # a pattern hit raises the fused probability; the quote of a reader-only finding is its best sentence
+    assert classifier.judge(call, 4, "verify_identity", 0.9) > chat
+    start, end, method = classifier.model_span(call, 2, "verify_identity")
+    assert method == "model:utterance-gate.verify_identity@1" and end > start
+    g = gate.packaged_gate()
+    assert set(g.fusion) == set(gate.LABELS)
+    assert gate.Gate.from_bytes(g.to_bytes()).fusion == g.fusion
 
 
 @pytest.mark.slow
@@ -124,6 +159,9 @@ def test_gate_and_heads_rebuild_to_the_bytes_the_manifest_pins(tmp_path):
     assert result["gate"]["sha256"] == models.manifest_entry(gate.GATE_KEY)["sha256"]
     for label, figures in result["gate"]["labels"].items():
         assert figures["recall_with_patterns"] == 1.0 and figures["calibration_error"] < 0.05
+        assert figures["fused_calibration_error"] < 0.05
+        if label in classifier.text_labels():  # it decides these with the patterns
+            assert figures["fused_f1_at_half"] > 0.85
         if label in classifier.model_labels():  # a gate worth having in front of the encoder
             assert figures["negatives_passed"] < 0.5
 
@@ -141,6 +179,4 @@ def test_gate_passes_each_label_on_its_own_speakers_turns():
         plan = classifier.gate_plan(_call())
         assert plan.upfront == [0, 2] and plan.on_demand == {"discloses_account_data": frozenset({0, 2})}
     finally:
-        classifier.use_gate("packaged")
-        classifier.use_model_labels(None)
-        classifier._model_labels["labels"] = classifier._UNSET
+        _restore_readers()

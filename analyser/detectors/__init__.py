@@ -48,33 +48,37 @@ def load_config(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
     return out
 
 
-def load_model_labels(path: str | Path) -> list[str] | None:
-    """The `model_labels` of a configuration file: the labels the learned classifier may
-    decide (the rest run on patterns alone). Absent: all labels the classifier knows."""
+def load_model_labels(path: str | Path, key: str = "model_labels") -> list[str] | None:
+    """The `model_labels` of a configuration file: the labels the sentence encoder may decide
+    (absent: all labels it knows); with ``key="text_labels"``, the labels the bag-of-words
+    reader decides (absent: none). The rest run on patterns alone."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError("CFG012", f"{path}: cannot read detector configuration: {exc}") from exc
-    labels = data.get("model_labels")
+    labels = data.get(key)
     if labels is None:
         return None
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-        raise ConfigError("CFG015", f"{path}: 'model_labels' must be a list of label names")
+        raise ConfigError("CFG015", f"{path}: '{key}' must be a list of label names")
     return labels
 
 
 def build_detectors(config: str | Path | dict | None = None) -> list[Detector]:
     """Instantiate every enabled detector, in configuration order.
 
-    From a file, its `model_labels` also sets which labels the learned classifier decides."""
+    From a file, its `model_labels` and `text_labels` also set which labels the learned
+    readers decide."""
     if isinstance(config, dict):
         settings = config
     else:
         from .. import classifier
 
         settings = load_config(config)
-        classifier.use_model_labels(load_model_labels(Path(config) if config else DEFAULT_CONFIG))
+        path = Path(config) if config else DEFAULT_CONFIG
+        classifier.use_model_labels(load_model_labels(path))
+        classifier.use_text_labels(load_model_labels(path, "text_labels") or ())
     detectors = []
     for name, opts in settings.items():
         opts = dict(opts)
