@@ -1,20 +1,22 @@
-"""The encoder's gate: a bag-of-words text classifier that decides which turns the sentence
-encoder needs to read.
+"""The bag-of-words reader: spaCy's text classifier, which reads every turn for next to nothing.
 
-The encoder is most of the detectors' cost (a 150-turn call: about a second on one core).
-The labels it decides (``model_labels``: identity checks and account data in agent turns,
-complaints in customer turns) sit in a minority of a call's turns. spaCy's text classifier
-with its bag-of-words architecture (unigrams and bigrams, hashed, one linear layer) reads
-every turn in a few microseconds, each label on its speaker's turns only; turns it
-scores under a threshold are not read by the encoder, unless a pattern already found the
-label there (see classifier.judge). Each label's threshold is set when training, from
-out-of-fold scores: the highest at which the patterns and the gate together still reach
-``GATE_RECALL`` of the label's positive turns.
+spaCy's ``textcat_multilabel`` with its bag-of-words architecture (unigrams and bigrams,
+hashed, one linear layer) scores every turn of a call in one pass, each label on its speaker's
+turns only: identity checks, account data and listening (`hear`) in agent turns, complaints in
+customer turns. Three uses:
 
-The same classifier, used as the decision itself rather than a gate, is the cheaper of the two
-learned readers the README compares (spaCy text classifier against the encoder with heads).
+- the reader of the labels listed under ``text_labels`` in the detector configuration: its
+  score, Platt-calibrated out of fold, is fused with the pattern score by a logistic layer
+  fitted out of fold (``Gate.fuse``), and that probability decides the turn
+  (classifier.judge);
+- the complaint reader (detectors.complaint), which adds the customer turns it reads as
+  complaints to a call whose complaint a pattern has shown;
+- the gate in front of the sentence encoder, for the labels listed under ``model_labels``:
+  turns it scores under a threshold are not encoded unless a pattern already found the label
+  there. Each threshold is set when training, from out-of-fold scores: the highest at which
+  the patterns and the gate together still reach ``GATE_RECALL`` of the label's positive turns.
 
-Trained by ``analyser train`` from the same data as the heads; one file,
+Trained by ``analyser train`` from the same data as the encoder's heads; one file,
 models/utterance-gate.spacy, checked by sha256 before it is loaded.
 """
 from __future__ import annotations
@@ -33,7 +35,7 @@ from .errors import ModelError
 
 GATE_KEY = "utterance-gate"
 GATE_FILE = Path(__file__).resolve().parent.parent / "models" / "utterance-gate.spacy"
-LABELS = ("verify_identity", "discloses_account_data", "complaint")
+LABELS = ("verify_identity", "discloses_account_data", "complaint", "hear")
 GATE_RECALL = 1.0  # share of positive turns patterns and gate together must find (out of fold)
 EPOCHS = 12
 _MODEL = {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False, "ngram_size": 2,
