@@ -146,6 +146,13 @@ def _logit(p):
     return np.log(p / (1 - p))
 
 
+def fuse_scores(weights, p_model: float, rule_score: float) -> float:
+    """A learned reader's calibrated probability fused with the pattern score (0 = no hit):
+    sigmoid(w_model * logit(p_model) + w_rule * rule + w_hit * hit + c)."""
+    w_m, w_r, w_h, c = weights
+    return float(_sigmoid(w_m * _logit(p_model) + w_r * rule_score + w_h * float(rule_score > 0) + c))
+
+
 @dataclass(frozen=True)
 class Heads:
     """Per behaviour: weights, bias, Platt calibration (a, b), fusion with the pattern score."""
@@ -164,10 +171,7 @@ class Heads:
 
     def fuse(self, label: str, p_model: float, rule_score: float) -> float:
         """The probability of the behaviour, given the model and the pattern score (0 = no hit)."""
-        k = self.labels.index(label)
-        w_m, w_r, w_h, c = self.fusion[k]
-        z = w_m * _logit(p_model) + w_r * rule_score + w_h * float(rule_score > 0) + c
-        return float(_sigmoid(z))
+        return fuse_scores(self.fusion[self.labels.index(label)], p_model, rule_score)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -84,10 +84,9 @@ class Gate:
 
     def fuse(self, label: str, p_cal: float, rule_score: float) -> float:
         """The probability of ``label`` given the calibrated score and the pattern score (0 = no hit)."""
-        from .classifier import _logit, _sigmoid
+        from .classifier import fuse_scores
 
-        w_m, w_r, w_h, c = (self.fusion or {})[label]
-        return float(_sigmoid(w_m * _logit(p_cal) + w_r * rule_score + w_h * float(rule_score > 0) + c))
+        return fuse_scores((self.fusion or {})[label], p_cal, rule_score)
 
     def passes(self, texts: Sequence[str], labels: Sequence[str]) -> np.ndarray:
         """Which texts the encoder must read for any of ``labels``."""
