@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..types import Finding, Transcript
 from .base import Detector, agent_turns
+from .complaint import match as spoken_match
 from .patterns import best_by_code, load_patterns
 
 
@@ -28,7 +29,7 @@ class Closing(Detector):
         opening = agents[0].index
         found: list[Finding] = []
         for turn in agents:
-            matches = patterns.match(turn.text)
+            matches = list(spoken_match(patterns, turn.text))
             if turn.index == opening:
                 # "Thanks for calling ..." in the opening is a greeting, not a closing.
                 matches = [m for m in matches if m.pattern_id != "close.thanks-for-calling"]

@@ -19,6 +19,7 @@ import re
 
 from ..types import Finding, Transcript, Turn
 from .base import Detector
+from .complaint import match as spoken_match
 from .patterns import PatternMatch, load_patterns
 
 GREETING, NAME, COMPANY, HELP = "OPEN.GREETING", "OPEN.AGENT_NAME", "OPEN.COMPANY_NAME", "OPEN.OFFER_HELP"
@@ -37,6 +38,7 @@ STOP = FILLERS | {
     "bear", "with", "sec", "second", "apologies", "delay", "busy", "lovely", "great", "fine", "love", "mate", "sir",
     "madam", "there's", "how's", "be", "been", "will", "i'll", "also", "as", "if", "but", "come", "came", "connected",
     "put", "transferred", "mrs", "mr", "miss", "ms", "dear", "day", "hullo", "greetings", "speak", "via", "again",
+    "what's", "whats", "who's", "whos", "where's", "wheres", "when's", "here's", "heres",
 }
 def _spacy_stop_words() -> set[str]:
     from spacy.lang.en.stop_words import STOP_WORDS
@@ -59,6 +61,17 @@ TEAM_WORDS = {
     "credit", "debit", "debt", "arrears", "finance", "insurance", "underwriting", "delivery", "deliveries", "returns",
     "lost", "property", "rent", "rents", "tenancy", "lettings", "estates", "emergency", "emergencies", "out", "hours",
     "after", "sales", "trade", "team's", "services'", "care's", "and", "&", "line", "desk", "hub", "unit", "group",
+    "admissions", "admission", "fees", "fee", "tuition", "student", "students", "upgrades", "upgrade", "accommodation",
+    "repair", "results", "exams", "registry", "payroll", "prescriptions", "refunds", "cancellations", "transfers",
+    "disputes", "onboarding", "activations", "box", "ticketing", "tickets", "appointment", "records", "licensing",
+    "lost", "found", "switchboard", "frontdesk", "enquiry", "information", "info", "advice", "helpdesk", "dispatch",
+    "relations", "warranty", "warranties", "servicing", "maintenance", "installations", "installation", "scheduling",
+    "events", "weddings", "functions", "parts", "counter", "fleet", "logistics", "despatch", "receivable",
+    "payable", "control", "experience", "resolutions", "resolution", "escalations", "outpatients", "enrolment",
+    "enrolments", "registrations", "registration", "applications", "subscriptions", "subscription", "memberships",
+    "donations", "donor", "supporter", "fundraising", "valuations", "viewings", "surveys", "quotes", "quotations",
+    "estimates", "concierge", "guest", "guests", "front", "house", "accounts", "management", "activation", "porting",
+    "renewal", "cancellation", "changes", "technical", "engineering", "engineers", "visits", "hire", "rentals",
 }
 # Words that end an organisation's name: a new clause starts here.
 BOUNDARY = {"my", "you", "you're", "youre", "how", "what", "this", "it's", "calls", "call", "our", "just", "please",
@@ -76,7 +89,7 @@ ORG_SUFFIX = {"bank", "energy", "power", "gas", "electric", "electricity", "wate
 _AFTER_CHECK = re.compile(r"\b(?:verified|through security|passed security|that's you through|all checks out)\b", re.I)
 # Where a bare organisation name can no longer be: a new clause has started.
 CLAUSE_START = {"calls", "call", "this", "how", "what", "just", "please", "i", "we", "our", "can", "before",
-                "conversations", "may", "could", "is", "are", "if", "so"}
+                "conversations", "may", "could", "is", "are", "if", "so", "what's", "whats", "how's", "who's"}
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -146,12 +159,12 @@ class Opening(Detector):
 
     @staticmethod
     def _best(turn: Turn, code: str) -> PatternMatch | None:
-        ms = [m for m in load_patterns("opening").match(turn.text) if m.code == code]
+        ms = [m for m in spoken_match(load_patterns("opening"), turn.text) if m.code == code]
         return ms[0] if ms else None
 
     def _read_turn(self, turn: Turn, first: bool) -> list[Finding]:
         text = turn.text
-        matches = load_patterns("opening").match(text)
+        matches = spoken_match(load_patterns("opening"), text)
         out: list[Finding] = []
         greet = [m for m in matches if m.code == GREETING]
         if not greet:
@@ -214,6 +227,7 @@ class Opening(Detector):
                 k += 1
             return k if k < n else None
 
+        weak = None
         for k in range(n):
             w = low[k]
             cand, rule = None, ""
@@ -251,8 +265,11 @@ class Opening(Detector):
                 if j is not None and single and low[j] not in ORG_SUFFIX:
                     cand, rule = j, "through-to-x"
             if cand is not None and _name_like(words[cand][0]):
-                return cand, 0.95 if rule != "through-to-x" else 0.8, rule
-        return None
+                if rule != "through-to-x":
+                    return cand, 0.95, rule
+                # "you're through to Upgrades, I'm Kofi": a clearer anchor later in the turn wins.
+                weak = weak or (cand, 0.8, rule)
+        return weak
 
     @staticmethod
     def _company(words, taken, has_name: bool, first: bool, name_at: int | None = None) -> tuple[int, int, float, str] | None:
