@@ -89,6 +89,20 @@ _CONTINUE = re.compile(r"\b(?:it says|says here|it's showing|showing here|on her
 _NOT_AN_ANSWER = re.compile(r"\W*(?:sorry|pardon|what|hang on|one (?:sec|second|moment)|hold on)?\W*", re.I)
 
 
+_TOKEN = re.compile(r"[a-z0-9]+")
+# Words an agent adds to a read-back ("yep, so that's ...") that carry no data.
+_READBACK_WORDS = frozenset("""yep yes yeah ok okay right so thats that's that is it its and the lovely great perfect
+    got thank thanks you just to confirm was i have um er uh sorry again""".split())
+
+
+def _echoes(text: str, said: str) -> bool:
+    """Whether an agent's turn only reads back what the customer has just said: nothing new is
+    revealed ("five four five four, yep" after the customer gave those digits)."""
+    heard = set(_TOKEN.findall(said.lower()))
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in _READBACK_WORDS]
+    return len(words) >= 2 and sum(w in heard for w in words) >= 0.85 * len(words)
+
+
 def _sentence_of(text: str, pos: int) -> str:
     for m in _SENTENCE.finditer(text):
         if m.start() <= pos < max(m.end(), m.start() + 1):
@@ -199,6 +213,9 @@ class Identity(Detector):
             # Taking or reading back card details for a payment gives the customer's own words
             # back; a card *ending* is account data.
             paying = _CARD_CONTEXT.search(text) and not re.search(r"\bending\b", text, re.I)
+            previous = turns[turn.index - 1] if turn.index else None
+            if previous is not None and previous.speaker == "customer" and _echoes(text, previous.text):
+                paying = True  # a read-back of the customer's own words reveals nothing
             # Disclosure is judged on what is said before the check in this turn.
             if (not verified and turn.index != first_agent and not paying
                     and not (confirmed or accepted or details or model_check)):
