@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from analyser.detectors.action import Action
 from analyser.detectors.apology import Apology
-from analyser.detectors.complaint import Complaint, complaint_cues, complaint_turns, missing_anchor, spoken
+from analyser.detectors.complaint import Complaint, complaint_cues, complaint_turns, missing_anchor
+from analyser.detectors.spoken import spoken
 from analyser.detectors.empathy import Empathy
 from analyser.detectors.hear import Hear
 from analyser.types import Transcript, Turn

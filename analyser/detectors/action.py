@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 
 from ..types import Turn
-from .complaint import HeatStep, match, spoken
+from .complaint import HeatStep
+from .spoken import match, spoken
 from .patterns import PatternMatch, load_patterns
 
 CODE = "HEAT.TAKE_ACTION"

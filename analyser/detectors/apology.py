@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 
 from ..types import Turn
-from .complaint import HeatStep, match
+from .complaint import HeatStep
+from .spoken import match
 from .patterns import load_patterns
 
 CODE = "HEAT.APOLOGIZE"

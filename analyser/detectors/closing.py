@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..types import Finding, Transcript
 from .base import Detector, agent_turns
-from .complaint import match as spoken_match
+from .spoken import match as spoken_match
 from .patterns import best_by_code, load_patterns
 
 

@@ -13,7 +13,8 @@ complaint.
 from __future__ import annotations
 
 from ..types import Turn
-from .complaint import HeatStep, match
+from .complaint import HeatStep
+from .spoken import match
 from .patterns import load_patterns
 
 CODE = "HEAT.EMPATHIZE"

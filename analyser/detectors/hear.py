@@ -18,7 +18,8 @@ import re
 from ..types import Finding, Transcript, Turn
 from .apology import clause_end
 from .base import Detector, fused_finding
-from .complaint import complaint_turns, content_words, heat_missing, is_question, match
+from .complaint import complaint_turns, content_words, heat_missing, is_question
+from .spoken import match
 from .patterns import load_patterns
 
 CODE = "HEAT.HEAR"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from .. import classifier
-from ..types import Finding, Transcript, Turn
+from ..types import Finding, Transcript
 from .base import Detector
 from .patterns import PatternMatch, load_patterns
 
@@ -91,7 +91,7 @@ _NOT_AN_ANSWER = re.compile(r"\W*(?:sorry|pardon|what|hang on|one (?:sec|second|
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 # Words an agent adds to a read-back ("yep, so that's ...") that carry no data.
-_READBACK_WORDS = frozenset("""yep yes yeah ok okay right so thats that's that is it its and the lovely great perfect
+_READBACK_WORDS = frozenset("""yep yes yeah ok okay right so thats that is it its and the lovely great perfect
     got thank thanks you just to confirm was i have um er uh sorry again""".split())
 
 
@@ -212,12 +212,12 @@ class Identity(Detector):
             model_check = verify_span is not None and verify_hit is None
             # Taking or reading back card details for a payment gives the customer's own words
             # back; a card *ending* is account data.
-            paying = _CARD_CONTEXT.search(text) and not re.search(r"\bending\b", text, re.I)
+            # So does any read-back of what the customer has just said.
             previous = turns[turn.index - 1] if turn.index else None
-            if previous is not None and previous.speaker == "customer" and _echoes(text, previous.text):
-                paying = True  # a read-back of the customer's own words reveals nothing
+            reads_back = bool(_CARD_CONTEXT.search(text) and not re.search(r"\bending\b", text, re.I)) or (
+                previous is not None and previous.speaker == "customer" and _echoes(text, previous.text))
             # Disclosure is judged on what is said before the check in this turn.
-            if (not verified and turn.index != first_agent and not paying
+            if (not verified and turn.index != first_agent and not reads_back
                     and not (confirmed or accepted or details or model_check)):
                 limit = details[0].char_start if details else len(text)
                 hit = self._disclosure(text[:limit], by_code, located or disclosed, disclosed)

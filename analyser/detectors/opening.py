@@ -19,7 +19,7 @@ import re
 
 from ..types import Finding, Transcript, Turn
 from .base import Detector
-from .complaint import match as spoken_match
+from .spoken import match as spoken_match
 from .patterns import PatternMatch, load_patterns
 
 GREETING, NAME, COMPANY, HELP = "OPEN.GREETING", "OPEN.AGENT_NAME", "OPEN.COMPANY_NAME", "OPEN.OFFER_HELP"
@@ -64,14 +64,14 @@ TEAM_WORDS = {
     "admissions", "admission", "fees", "fee", "tuition", "student", "students", "upgrades", "upgrade", "accommodation",
     "repair", "results", "exams", "registry", "payroll", "prescriptions", "refunds", "cancellations", "transfers",
     "disputes", "onboarding", "activations", "box", "ticketing", "tickets", "appointment", "records", "licensing",
-    "lost", "found", "switchboard", "frontdesk", "enquiry", "information", "info", "advice", "helpdesk", "dispatch",
+    "found", "frontdesk", "information", "info", "advice", "helpdesk", "dispatch",
     "relations", "warranty", "warranties", "servicing", "maintenance", "installations", "installation", "scheduling",
     "events", "weddings", "functions", "parts", "counter", "fleet", "logistics", "despatch", "receivable",
     "payable", "control", "experience", "resolutions", "resolution", "escalations", "outpatients", "enrolment",
     "enrolments", "registrations", "registration", "applications", "subscriptions", "subscription", "memberships",
     "donations", "donor", "supporter", "fundraising", "valuations", "viewings", "surveys", "quotes", "quotations",
-    "estimates", "concierge", "guest", "guests", "front", "house", "accounts", "management", "activation", "porting",
-    "renewal", "cancellation", "changes", "technical", "engineering", "engineers", "visits", "hire", "rentals",
+    "estimates", "concierge", "guest", "guests", "front", "house", "management", "activation", "porting",
+    "renewal", "cancellation", "changes", "engineering", "engineers", "visits", "hire", "rentals",
 }
 # Words that end an organisation's name: a new clause starts here.
 BOUNDARY = {"my", "you", "you're", "youre", "how", "what", "this", "it's", "calls", "call", "our", "just", "please",

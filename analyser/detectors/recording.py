@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..types import Finding, Transcript
 from .base import Detector, agent_turns
-from .complaint import match as spoken_match
+from .spoken import match as spoken_match
 from .patterns import best_by_code, load_patterns
 
 CODE = "OPEN.RECORDING_NOTICE"
@@ -33,7 +33,7 @@ class Recording(Detector):
             text = turn.text
             if "record" not in text.lower() and "monitor" not in text.lower() and "taped" not in text.lower():
                 continue  # cheap skip: most turns say nothing about recording
-            best = best_by_code(list(spoken_match(patterns, text))).get(CODE)
+            best = best_by_code(spoken_match(patterns, text)).get(CODE)
             if best is None:
                 continue
             # "Is this call recorded?" asked by the agent is not a notice.
