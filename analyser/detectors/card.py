@@ -59,6 +59,16 @@ def _plausible_expiry(d: str) -> bool:
     return False
 
 
+def _expiry_prefix(run: Run) -> bool:
+    """The first numbers of the run make an expiry date ("October 2027. Ten, twenty-seven.")."""
+    d = ""
+    for _, _, piece in run.pieces[:3]:
+        d += piece
+        if len(d) in (4, 6) and _plausible_expiry(d):
+            return True
+    return False
+
+
 def _ending_cue(cues: dict[str, list[int]], run: Run) -> bool:
     """The run is the last four digits ("the card ending 0937")."""
     return any(0 <= run.char_start - end <= 12 for end in cues.get("CUE.LAST_FOUR", ()))
@@ -143,7 +153,7 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
                 spans.append(Span(i, cut, r.char_end, "cvv", d[4:], 0.8, "security code read with the expiry"))
                 continue
             field = todo[0] if todo else None
-            if field == "expiry" and (pay_ctx or strong_cvv) and _plausible_expiry(d):
+            if field == "expiry" and (pay_ctx or strong_cvv) and (_plausible_expiry(d) or _expiry_prefix(r)):
                 spans.append(Span(i, r.char_start, r.char_end, "expiry", d, 0.85, "expiry date in a payment context"))
             elif field in ("cvv", "expiry") and len(d) in (3, 4) and (pay_ctx or strong_cvv):
                 spans.append(Span(i, r.char_start, r.char_end, "cvv", d, 0.8, "security code in a payment context"))
@@ -175,19 +185,25 @@ def _join_split_numbers(turns, pending: list[tuple[int, Run]], spans: list[Span]
     if not pending:
         return
     speaker = turns[pending[-1][0]].speaker
-    # keep only the latest chain: same speaker, gaps of at most 2 turns
+    # Keep only the latest chain: the same speaker, gaps of at most 2 turns. The other side
+    # may repeat each piece in between ("five four five four" / "five four five four, yep").
     chain: list[tuple[int, Run]] = []
+    others: list[tuple[int, Run]] = []
     for ti, r in reversed(pending):
-        if turns[ti].speaker != speaker or (chain and chain[0][0] - ti > 2):
+        if chain and chain[0][0] - ti > 2:
             break
-        chain.insert(0, (ti, r))
-    pending[:] = chain
+        (chain if turns[ti].speaker == speaker else others).insert(0, (ti, r))
+    echoes = [(ti, r) for ti, r in others if ti > chain[0][0] and any(c.digits == r.digits for _, c in chain)]
+    pending[:] = sorted(chain + others, key=lambda p: p[0])
     total = "".join(r.digits for _, r in chain)
     if len({ti for ti, _ in chain}) >= 2 and len(total) in CARD_LENGTHS:
         ok = luhn_ok(total)
         for ti, r in chain:
             spans.append(Span(ti, r.char_start, r.char_end, "card", r.digits, 0.9 if ok else 0.8,
                               "part of a card number read over several turns"))
+        for ti, r in echoes:
+            spans.append(Span(ti, r.char_start, r.char_end, "card", r.digits, 0.9 if ok else 0.8,
+                              "part of a card number read back"))
         pending.clear()
 
 

@@ -26,11 +26,14 @@ ZERO_LETTERS = {"oh": "0", "o": "0"}
 # ASR homophones: a digit only between two digits ("four for two" is 442).
 HOMOPHONES = {"for": "4", "fore": "4", "to": "2", "too": "2", "ate": "8", "won": "1"}
 REPEAT = {"double": 2, "triple": 3, "treble": 3}
-FILLERS = {"um", "uh", "er", "erm", "ah", "eh", "hmm", "mm", "uhm", "umm", "dash", "space", "then"}
+FILLERS = {"um", "uh", "er", "erm", "ah", "eh", "hmm", "mm", "uhm", "umm", "dash", "space", "then", "slash", "stroke"}
 JOINERS = {"-", "/", ",", ".", "–"}
 # A number followed or led by these is money, not a card.
 AMOUNT_WORDS = {"pound", "pounds", "quid", "p", "pence", "hundred", "thousand", "grand", "percent", "k",
                 "million", "pence", "dollars", "euros", "gb", "minutes", "days", "weeks", "months", "years"}
+# A short number right after these is money ("that's paid nineteen eighty"); a card-length
+# number never is, so a card read after "pay" is still caught.
+PAID_WORDS = {"paid", "costs", "cost", "charged", "total", "totals", "price", "refunded", "owing", "owe", "balance"}
 
 _TOKEN = re.compile(r"\d+|[A-Za-z]+(?:'[A-Za-z]+)?|[£$€]|\S")
 
@@ -89,6 +92,10 @@ def digit_runs(text: str, months: bool = False) -> list[Run]:
         if low in TENS and i + 1 < n and toks[i + 1][0].lower() in UNITS and toks[i + 1][0].lower() != "zero":
             vals[i] = TENS[low] + UNITS[toks[i + 1][0].lower()]
             vals[i + 1], kind[i + 1] = "", "d"
+        elif (low in TENS and i + 2 < n and toks[i + 1][0] == "-" and toks[i + 1][1] == toks[i][2]
+              and toks[i + 2][0].lower() in UNITS and toks[i + 2][0].lower() != "zero"):
+            vals[i] = TENS[low] + UNITS[toks[i + 2][0].lower()]  # "twenty-nine"
+            vals[i + 2], kind[i + 2] = "", "d"
         if low in REPEAT and i + 1 < n:
             nxt = toks[i + 1][0].lower()
             if nxt in ZERO_LETTERS:  # "double oh"
@@ -132,7 +139,8 @@ def digit_runs(text: str, months: bool = False) -> list[Run]:
             j += 1
         before = toks[i - 1][0].lower() if i > 0 else ""
         after = toks[last + 1][0].lower() if last + 1 < n else ""
-        amount = before in ("£", "$", "€") or after in AMOUNT_WORDS or after in ("£",)
+        amount = before in ("£", "$", "€") or after in AMOUNT_WORDS or after in ("£",) \
+            or (before in PAID_WORDS and len(digits) < 13)
         if digits:
             runs.append(Run(digits, toks[i][1], toks[last][2], amount, words, tuple(pieces)))
         i = j
