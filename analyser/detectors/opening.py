@@ -86,6 +86,8 @@ ORG_SUFFIX = {"bank", "energy", "power", "gas", "electric", "electricity", "wate
               "media", "tv", "networks", "communications", "retail", "stores", "shop", "energy's", "bank's", "water's"}
 
 
+# "you're through to", as writers and speech recognisers spell it ("your through to Gemma").
+YOU_ARE = ("you're", "youre", "are", "your")
 _AFTER_CHECK = re.compile(r"\b(?:verified|through security|passed security|that's you through|all checks out)\b", re.I)
 # Where a bare organisation name can no longer be: a new clause has started.
 CLAUSE_START = {"calls", "call", "this", "how", "what", "just", "please", "i", "we", "our", "can", "before",
@@ -257,7 +259,7 @@ class Opening(Detector):
                     cand, rule = j, "i-am-x"
             elif w == "here" and k >= 2 and low[k - 2] in ("it's", "its"):
                 cand, rule = k - 1, "its-x-here"
-            elif w in ("through", "thru") and k > 0 and low[k - 1] in ("you're", "youre", "are") and k + 1 < n \
+            elif w in ("through", "thru") and k > 0 and low[k - 1] in YOU_ARE and k + 1 < n \
                     and low[k + 1] == "to":
                 j = nxt(k + 1)
                 after = nxt(j) if j is not None else None
@@ -288,7 +290,7 @@ class Opening(Detector):
                     j += 1
                 if head == "for" and (k == 0 or low[k - 1] not in ("thanks", "thank", "you", "u")):
                     continue
-                if head == "through" and (k == 0 or low[k - 1] not in ("you're", "youre", "are")):
+                if head == "through" and (k == 0 or low[k - 1] not in YOU_ARE):
                     continue
                 if head in ("from", "at") and not (name_at is not None and 0 < k - name_at <= 2):
                     continue  # "Sam from Harbour Water", "it's Sam here at Harbour Water"
