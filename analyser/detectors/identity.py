@@ -79,9 +79,17 @@ _DATE = re.compile(
     r"|december)\b|\bon the (?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\w+teenth|twentieth"
     r"|twenty \w+|thirtieth|thirty first)\b", re.I)
 _ADDRESS = re.compile(
-    r"\b(?:\d+[a-z]?|one|two|three|four|five|six|seven|eight|nine|ten|\w+teen|twenty \w+|\w+ty)\s+(?:[a-z]+\s+){0,2}"
+    r"\b(?:\d+[a-z]?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty \w+|\w+ty)\s+(?:[a-z]+\s+){0,2}"
     r"(?:road|street|lane|avenue|close|drive|way|rise|gate|grove|crescent|court|place|terrace|gardens|hill|park"
     r"|row|walk|square|mews|quay|view|green|parade)\b|\bflat \w+|\bat number \w+", re.I)
+# The agent found the account from the number the caller rings from, which proves nothing
+# (LABELS.md): what the agent then reads out of it is account data.
+_BY_NUMBER = re.compile(
+    r"\b(?:from|off|by|with) (?:your|the) (?:phone |mobile )?number\b(?! (?:is|was|please|for))"
+    r"|\byour number(?:'s| has)? (?:come|came|popped) up\b|\bnumber (?:you're|youre|you are) (?:calling|ringing|phoning)"
+    r"|\brecogni[sz]ed? your number\b", re.I)
+_WEEKDAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+_PAYMENT_DONE = re.compile(r"\b(?:taken|gone through|went through|been paid|processed|approved|authori[sz]ed)\b", re.I)
 _CONTINUE = re.compile(r"\b(?:it says|says here|it's showing|showing here|on here|on the system|on our system"
                        r"|according to|looks like|the contract|your contract)\b", re.I)
 
@@ -216,8 +224,11 @@ class Identity(Detector):
             previous = turns[turn.index - 1] if turn.index else None
             reads_back = bool(_CARD_CONTEXT.search(text) and not re.search(r"\bending\b", text, re.I)) or (
                 previous is not None and previous.speaker == "customer" and _echoes(text, previous.text))
+            # Confirming a payment the caller has just made by card reveals nothing they do not know.
+            just_paid = bool(_PAYMENT_DONE.search(text)) and any(
+                _CARD_CONTEXT.search(t.text) for t in turns[max(0, turn.index - 6):turn.index])
             # Disclosure is judged on what is said before the check in this turn.
-            if (not verified and turn.index != first_agent and not reads_back
+            if (not verified and turn.index != first_agent and not reads_back and not just_paid
                     and not (confirmed or accepted or details or model_check)):
                 limit = details[0].char_start if details else len(text)
                 hit = self._disclosure(text[:limit], by_code, located or disclosed, disclosed)
@@ -274,7 +285,16 @@ class Identity(Detector):
                                      or _ADDRESS.search(text)):
             m = data[0]
             return m.char_start, m.char_end, 0.8, f"pattern:{m.pattern_id}"
-        if general or not account_open:
+        if general:
+            return None
+        by_number = _BY_NUMBER.search(text)
+        if by_number:
+            rest = text[by_number.end():]
+            if len(rest.split()) >= 5 and (_VALUE.search(rest) or _WEEKDAY.search(rest) or _DATE.search(rest)
+                                           or _ADDRESS.search(rest) or _MONEY.search(rest)):
+                start = by_number.end() + len(rest) - len(rest.lstrip(" ,.;:-"))
+                return start, len(text.rstrip()), 0.75, "rule:disclosed-from-caller-number"
+        if not account_open:
             return None
         for rx, rule, score in ((_ADDRESS, "address", 0.75), (_MONEY, "amount", 0.7), (_DATE, "date", 0.55)):
             m = rx.search(text)
