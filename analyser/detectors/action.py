@@ -25,7 +25,8 @@ CODE = "HEAT.TAKE_ACTION"
 _CALLBACK_VERBS = frozenset({"call", "ring", "phone", "contact"})
 _TIME = re.compile(
     r"\b(today|tonight|tomorrow|morning|afternoon|evening|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"\d{1,2}(:\d\d)?\s*(am|pm)|o'?clock|by \w+|within|hours?|minutes?|working days?|end of|next week|this week)\b",
+    r"\d{1,2}(:\d\d)?\s*(am|pm)|o'?clock|by \w+|before \w+|half \w+|within|hours?|minutes?|working days?|end of|next week"
+    r"|this week)\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.?!](?=\s|$)")
