@@ -5,7 +5,8 @@ the recording now holds full card data (a PCI DSS breach). Better practice: a se
 payment line or keypad (DTMF) capture, so no card digits are ever spoken.
 
 Either speaker counts. A card number is 13-19 spoken digits (digits, groups, or words such as
-"four two double four", "oh" for zero), possibly split over a few turns of the same speaker.
+"four two double four", "oh" for zero), possibly split over a few turns of the same speaker,
+with the other side repeating each piece in between (the repeats are card data too).
 A checksum (Luhn) pass raises the score; a card-length number in a payment context counts
 even when it fails, because a misheard digit must not hide a breach. Expiry dates and
 security codes count only in a payment context (asked for, or said right after the card

@@ -14,8 +14,10 @@ either, and a postcode asked to look up an outage in the area is a location, not
 the customer has answered a check on at least one detail beyond the name (or the agent says
 the checks passed). Before that, an agent turn that reveals this customer's account data
 (balance, amounts on their bill, address, order, transactions, card ending, contract terms,
-"it's showing here") is a disclosure. General information (prices, outages, opening hours)
-is not. A call where the agent dealt with the account and never checked anything gets
+"it's showing here") is a disclosure, and so is reading out what the account found from the
+caller's number holds ("I've got your booking up from your number, is it the Lisbon trip?").
+General information (prices, outages, opening hours) is not, nor is confirming a card payment
+the caller has just made. A call where the agent dealt with the account and never checked anything gets
 DPA.VERIFY_IDENTITY.MISSING.
 """
 from __future__ import annotations
