@@ -82,6 +82,8 @@ _THATS_IT = re.compile(r"\b(that's|thats|that is|is that) (it|all)\s*\?", re.IGN
 # Words that open a real question or a reply, never an echo of the agent's word.
 _OPENERS = frozenset("can could will would do does did is are was were have has what when where which how why who well so and but".split())
 _BAD_NEWS = frozenset("not never no nobody cancelled failed unfortunately only cannot afraid wasn't didn't can't won't isn't".split())
+# A "no" that is politeness or a plain answer, not bad news ("not at all", "No, just pop in").
+_POLITE_NO = re.compile(r"^\W*no\b|\bno (problem|worries|bother|need)\b|\bnot at all\b|\bnot a problem\b", re.I)
 _AGREEMENT = frozenset("ok okay fine great perfect lovely thanks thank brilliant good yes yeah yep cheers hello hi hiya morning".split())
 # An echoed hedge ("Might." / "should") is a challenge even without a question mark.
 _HEDGES = frozenset("might should maybe possibly hopefully probably eventually soon sometime note only just try".split())
@@ -133,6 +135,16 @@ def score_complaint(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     return cue
 
 
+def _bad_news(agent: Turn) -> bool:
+    """Whether the agent's turn gives bad news, so "Great." after it reads as sarcasm.
+
+    A turn that reports a concrete step ("I've moved you to Wednesday, and the Tuesday slot
+    is cancelled") is good news whatever words it uses, and a polite "no" is not bad news."""
+    if any(m.code == "HEAT.TAKE_ACTION" for m in match(load_patterns("action"), agent.text)):
+        return False
+    return bool(set(spoken(_POLITE_NO.sub(" ", agent.text)).words) & _BAD_NEWS)
+
+
 def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     text = turn.text
     sp = spoken(text)
@@ -145,7 +157,7 @@ def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
         return Cue(turn, m.start(), m.end(), 0.8, "rule:is-that-it")
     m = _SARCASM.search(text)
     if m and (len(words) > 1 or "whatever" in words):
-        if agent_said & _BAD_NEWS or "whatever" in words or any(w in ("so", "again", "paying", "still") for w in words[1:4]):
+        if _bad_news(previous_agent) or "whatever" in words or any(w in ("so", "again", "paying", "still") for w in words[1:4]):
             return Cue(turn, m.start(1), m.end(1), 0.7, "rule:sarcasm")
     # Echo pushback: the customer's opening words throw the agent's own word back as a
     # challenge ("Expired?", "A note. Right.", "might").
