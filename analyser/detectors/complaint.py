@@ -82,6 +82,12 @@ _THATS_IT = re.compile(r"\b(that's|thats|that is|is that) (it|all)\s*\?", re.IGN
 # Words that open a real question or a reply, never an echo of the agent's word.
 _OPENERS = frozenset("can could will would do does did is are was were have has what when where which how why who well so and but".split())
 _BAD_NEWS = frozenset("not never no nobody cancelled failed unfortunately only cannot afraid wasn't didn't can't won't isn't".split())
+# Resigned pushback on a vague answer: "so I just wait then". (A plain "when will I hear?"
+# after one is a question: the dev calls label it so.)
+_WHEN_THEN = re.compile(r"^\W*(?:(?:right|ok|okay|so|and|well|yeah|great|brilliant)\W+)*"
+                        r"((?:so )?i (?:just |have to |need to |'ve got to |am meant to )*(?:wait|sit)\b.*)", re.I)
+# A vague answer: no time and no step ("someone will be in touch", "should be in the next few days").
+_VAGUE_EXTRA = re.compile(r"\b(be in touch|get back to you|at some point|next few days|can'?t say|cannot say|don'?t know|no idea)\b", re.I)
 # A "no" that is politeness or a plain answer, not bad news ("not at all", "No, just pop in").
 _POLITE_NO = re.compile(r"^\W*no\b|\bno (problem|worries|bother|need)\b|\bnot at all\b|\bnot a problem\b", re.I)
 _AGREEMENT = frozenset("ok okay fine great perfect lovely thanks thank brilliant good yes yeah yep cheers hello hi hiya morning".split())
@@ -135,6 +141,12 @@ def score_complaint(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     return cue
 
 
+def _vague(agent: Turn) -> bool:
+    """Whether the agent's turn promises nothing definite (a vague cue of the action patterns)."""
+    return bool(_VAGUE_EXTRA.search(agent.text)) or any(
+        m.code == "CUE.VAGUE" for m in match(load_patterns("action"), agent.text))
+
+
 def _bad_news(agent: Turn) -> bool:
     """Whether the agent's turn gives bad news, so "Great." after it reads as sarcasm.
 
@@ -155,6 +167,9 @@ def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     m = _THATS_IT.search(text)
     if m:
         return Cue(turn, m.start(), m.end(), 0.8, "rule:is-that-it")
+    m = _WHEN_THEN.search(text)
+    if m and len(words) <= 8 and _vague(previous_agent):
+        return Cue(turn, m.start(1), m.end(1) if m.end(1) > m.start(1) else len(text.rstrip()), 0.7, "rule:pushback-on-vague")
     m = _SARCASM.search(text)
     if m and (len(words) > 1 or "whatever" in words):
         if _bad_news(previous_agent) or "whatever" in words or any(w in ("so", "again", "paying", "still") for w in words[1:4]):
