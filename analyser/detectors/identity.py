@@ -59,7 +59,8 @@ _NOT_A_CHECK = re.compile(
 # Outages, coverage and other news about an area are general information, not account data.
 # So are prices quoted for something new ("panels start from £5,900", "it's two pound a ticket").
 _GENERAL = re.compile(r"\b(?:area|outage|outages|network|coverage|mast|nearby|roadworks|burst|samples|in your street"
-                      r"|opening hours|we're open|our prices|standard rate|tariffs? (?:are|is)"
+                      r"|opening hours|we're open|(?:is|are) open|open (?:from|until|till)|our prices|standard rate|tariffs? (?:are|is)"
+                      r"|there's an? (?:\w+ ){0,3}(?:fee|charge) for"
                       r"|starts? from|starting (?:from|at)|(?:you'd|you would|you'll|you will) be looking at"
                       r"|(?:a|per) (?:ticket|person|head|night|panel|seat)|per tax year|allowance)\b", re.I)
 # Words that carry a value: a question holding none ("have you got the plan number?") asks
