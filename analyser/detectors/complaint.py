@@ -76,8 +76,11 @@ _QUESTION_START = re.compile(
 # --- complaint -----------------------------------------------------------------------------
 
 COMPLAINT = "HEAT.COMPLAINT"
-_SARCASM = re.compile(r"(?:^|[.!?]\s+)\W*((?:oh\s+)?(?:brilliant|great|lovely|wonderful|fantastic|marvellous|perfect|typical|charming|terrific|whatever)\b[.!,]|whatever\W*$)",
-                      re.IGNORECASE)
+_SARCASM_WORD = r"(?:brilliant|great|lovely|wonderful|fantastic|marvellous|perfect|typical|charming|terrific|whatever)"
+# A one-word verdict opening a sentence: "Brilliant." / "fine whatever", or, in unpunctuated
+# speech, two in a row ("oh brilliant great so it's just sat there").
+_SARCASM = re.compile(rf"(?:^|[.!?]\s+)\W*((?:oh\s+)?{_SARCASM_WORD}\b(?:[.!,]|\s+{_SARCASM_WORD}\b)"
+                      rf"|(?:(?:fine|right|ok|okay|yeah)\W+)?whatever\W*$)", re.IGNORECASE)
 _THATS_IT = re.compile(r"\b(that's|thats|that is|is that) (it|all)\s*\?", re.IGNORECASE)
 # Words that open a real question or a reply, never an echo of the agent's word.
 _OPENERS = frozenset("can could will would do does did is are was were have has what when where which how why who well so and but".split())
