@@ -97,6 +97,8 @@ class Hear(Detector):
                         continue  # "so you'll be on metered charges" tells, it does not restate
                     if not after or in_action or not (at_start or second_person):
                         continue  # "... so the last two months were estimated" explains, it does not restate
+                elif m.pattern_id == "hear.either-or" and not is_question(sentence):
+                    continue  # "there is the fixed tariff or the variable one" tells, it does not ask
                 elif m.pattern_id == "hear.restate" and not after and len(sentence.split()) > 3:
                     s -= 0.3
                 elif m.pattern_id == "hear.confirm-from-account":
