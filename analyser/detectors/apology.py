@@ -17,7 +17,7 @@ import re
 from ..types import Turn
 from .complaint import HeatStep
 from .spoken import match
-from .patterns import load_patterns
+from .patterns import PatternMatch, load_patterns
 
 CODE = "HEAT.APOLOGIZE"
 _CLAUSE_END = re.compile(r"[.?!;](?=\s|$)")  # not the point in "£67.40"
@@ -38,24 +38,33 @@ class Apology(HeatStep):
     label, code, step = "apologize", CODE, "apologise"
 
     def best(self, turn: Turn, after_complaint: bool):
-        matches = match(load_patterns("apology"), turn.text)
-        blocked = [m for m in matches if m.code != CODE]
         best = None
-        for m in matches:
-            if m.code != CODE:
-                continue
-            # A repair or sympathy cue that starts at this "sorry" (or covers it) voids it.
-            if any(b.char_start <= m.char_end and m.char_start <= b.char_end and b.char_start >= m.char_start - 25
-                   and b.char_end >= m.char_end for b in blocked):
-                continue
-            if _bare_question(turn.text, m.char_end):
-                continue
+        for m in apology_cues(turn.text):
             score = m.score
             if m.pattern_id in ("apo.sorry", "apo.so-sorry", "apo.i-am-sorry"):
                 score = score + 0.1 if after_complaint else score - 0.15
             if best is None or score > best[2]:
                 best = (m.char_start, m.char_end, min(score, 0.99), f"pattern:{m.pattern_id}")
         return best
+
+
+def apology_cues(text: str) -> list[PatternMatch]:
+    """The apology cues of ``text`` that are apologies: not a "sorry" that repairs the
+    conversation, not "sorry to hear" (sympathy), not a bare "Sorry?"."""
+    matches = match(load_patterns("apology"), text)
+    blocked = [m for m in matches if m.code != CODE]
+    out = []
+    for m in matches:
+        if m.code != CODE:
+            continue
+        # A repair or sympathy cue that starts at this "sorry" (or covers it) voids it.
+        if any(b.char_start <= m.char_end and m.char_start <= b.char_end and b.char_start >= m.char_start - 25
+               and b.char_end >= m.char_end for b in blocked):
+            continue
+        if _bare_question(text, m.char_end):
+            continue
+        out.append(m)
+    return out
 
 
 def _bare_question(text: str, end: int) -> bool:

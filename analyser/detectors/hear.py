@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ..types import Finding, Transcript, Turn
-from .apology import clause_end
+from .apology import apology_cues, clause_end
 from .base import Detector, fused_finding
 from .complaint import complaint_turns, content_words, heat_missing, is_question
 from .spoken import match
@@ -124,10 +124,11 @@ class Hear(Detector):
 
 
 def _mask_apologies(text: str) -> str:
-    """The text with apology clauses blanked, so words named only in "sorry about X" do not count."""
+    """The text with apology clauses blanked, so words named only in "sorry about X" do not count.
+
+    Only real apologies: the facts after "I'm sorry to hear that" (sympathy) are quoted back."""
     chars = list(text)
-    for m in match(load_patterns("apology"), text):
-        if m.code == "HEAT.APOLOGIZE":
-            for i in range(m.char_start, clause_end(text, m.char_end)):
-                chars[i] = " "
+    for m in apology_cues(text):
+        for i in range(m.char_start, clause_end(text, m.char_end)):
+            chars[i] = " "
     return "".join(chars)
