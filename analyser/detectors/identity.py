@@ -149,6 +149,26 @@ def _real_details(text: str, matches: list[PatternMatch]) -> list[PatternMatch]:
     return out
 
 
+_BANK_DETAIL = re.compile(r"\b(?:sort code|account (?:number|no))\b", re.I)
+_CARD_CODE = re.compile(r"\bsecurity code\b", re.I)
+_NEW_BANK = re.compile(r"\b(?:new (?:\w+ )?(?:sort code|account|bank)|mandate|bank details|refund (?:it )?to|pay(?:ment)? into"
+                       r"|paid into|direct debit|bank transfer)\b", re.I)
+
+
+def _for_a_payment(turns, index: int, details: list[PatternMatch], verified: bool) -> bool:
+    """Whether the bank or card details asked in turn ``index`` are for a payment, not a check:
+    a card's security code while a card is being taken, or a sort code and account number for
+    a refund, a new mandate, or after the caller has been verified."""
+    text = turns[index].text
+    asked = [text[m.char_start:m.char_end] for m in details]
+    recent = " ".join(t.text for t in turns[max(0, index - 4):index + 1])
+    if all(_CARD_CODE.search(a) for a in asked):
+        return bool(_CARD_CONTEXT.search(recent))
+    if all(_BANK_DETAIL.search(a) for a in asked):
+        return verified or bool(_NEW_BANK.search(recent))
+    return False
+
+
 class Identity(Detector):
     name = "identity"
     version = "2.0"
@@ -190,6 +210,8 @@ class Identity(Detector):
             intro = by_code.get("ID.INTRO", [])
             details = [m for m in _real_details(text, by_code.get("ID.DETAIL", [])) if intro or _asks_for(text, m)]
             if details and _NOT_A_CHECK.search(text) and not intro:
+                details = []
+            if details and not intro and _for_a_payment(turns, turn.index, details, verified):
                 details = []
             in_sequence = turn.index - last_check <= 5 or bool(details)
             soft = [m for m in by_code.get("ID.SOFT_DETAIL", []) if _asks_for(text, m)]
