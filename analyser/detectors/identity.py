@@ -149,6 +149,10 @@ def _real_details(text: str, matches: list[PatternMatch]) -> list[PatternMatch]:
     return out
 
 
+# Outside a run of security questions, an address asked for a job is where to go, not a check.
+_FOR_A_JOB = re.compile(
+    r"\b(?:for (?:the|a|your) (?:booking|quote|delivery|visit|collection|job|survey|installation|fitting|pickup)"
+    r"|where (?:the \w+|it|you|they)(?:'ll| will| would)? (?:be|is|are)|(?:postcode|address) there)\b", re.I)
 _BANK_DETAIL = re.compile(r"\b(?:sort code|account (?:number|no))\b", re.I)
 _CARD_CODE = re.compile(r"\bsecurity code\b", re.I)
 _NEW_BANK = re.compile(r"\b(?:new (?:\w+ )?(?:sort code|account|bank)|mandate|bank details|refund (?:it )?to|pay(?:ment)? into"
@@ -212,6 +216,8 @@ class Identity(Detector):
             if details and _NOT_A_CHECK.search(text) and not intro:
                 details = []
             if details and not intro and _for_a_payment(turns, turn.index, details, verified):
+                details = []
+            if details and not intro and turn.index - last_check > 5 and _FOR_A_JOB.search(text):
                 details = []
             in_sequence = turn.index - last_check <= 5 or bool(details)
             soft = [m for m in by_code.get("ID.SOFT_DETAIL", []) if _asks_for(text, m)]
