@@ -153,6 +153,24 @@ def _real_details(text: str, matches: list[PatternMatch]) -> list[PatternMatch]:
 _FOR_A_JOB = re.compile(
     r"\b(?:for (?:the|a|your) (?:booking|quote|delivery|visit|collection|job|survey|installation|fitting|pickup)"
     r"|where (?:the \w+|it|you|they)(?:'ll| will| would)? (?:be|is|are)|(?:postcode|address) there)\b", re.I)
+# "that's you" after a check: the caller has passed ("thanks Ravi, that's you"), unless it
+# goes on to say what is done ("that's you booked in").
+_THATS_YOU = re.compile(r"\b(?:that's|thats|that is) you\b(?!\s+(?:booked|all set|set|on|in|down|added|registered|signed|paid|"
+                        r"covered|through to|done|sorted out|all done|now|booked))", re.I)
+_ASK_AGAIN = re.compile(r"\b(?:broke up|breaking up|cut out|cutting out|didn't catch|did not catch|missed that|say that again"
+                        r"|say again|repeat (?:that|the|it|your))\b", re.I)
+
+
+def _method(m: PatternMatch) -> str:
+    return m.pattern_id if m.pattern_id.startswith("rule:") else f"pattern:{m.pattern_id}"
+
+
+def _rule_match(rx: re.Pattern, text: str, rule: str, score: float) -> list[PatternMatch]:
+    """A context rule's hit in ``text`` as a pattern match (its id is the rule's name)."""
+    m = rx.search(text)
+    return [PatternMatch(rule, "ID.CONFIRMED", m.start(), m.end(), score, 0, 0)] if m else []
+
+
 _BANK_DETAIL = re.compile(r"\b(?:sort code|account (?:number|no))\b", re.I)
 _CARD_CODE = re.compile(r"\bsecurity code\b", re.I)
 _NEW_BANK = re.compile(r"\b(?:new (?:\w+ )?(?:sort code|account|bank)|mandate|bank details|refund (?:it )?to|pay(?:ment)? into"
@@ -225,6 +243,12 @@ class Identity(Detector):
             confirmed = [m for m in by_code.get("ID.CONFIRMED", [])
                          if recent or _EXPLICIT_PASS.search(text[m.char_start:m.char_end])]
             accepted = by_code.get("ID.ACCEPTED", []) if just_answered else []
+            if recent and not confirmed:
+                confirmed = _rule_match(_THATS_YOU, text, "rule:thats-you", 0.85)
+            # Asking again for a detail the line cut ("sorry, you broke up, say that again") is
+            # part of the check it repeats.
+            repeated = (_rule_match(_ASK_AGAIN, text, "rule:check-asked-again", 0.8)
+                        if turn.index - last_check <= 2 else [])
             verify_hit: PatternMatch | None = None
             if details:
                 verify_hit = details[0]
@@ -232,6 +256,8 @@ class Identity(Detector):
                 verify_hit = (confirmed or accepted)[0]
             elif soft and in_sequence:
                 verify_hit = soft[0]
+            elif repeated:
+                verify_hit = repeated[0]
             elif intro and soft:
                 verify_hit = intro[0]
             if soft and not details and any(m.pattern_id == "id.soft-detail" for m in soft):
@@ -245,7 +271,7 @@ class Identity(Detector):
             # Card details asked for a payment are not an identity check, whatever the model says.
             model_may_verify = not _CARD_CONTEXT.search(text)
             if verify_hit is not None or (p_verify >= threshold and model_may_verify):
-                verify_span = ((verify_hit.char_start, verify_hit.char_end, f"pattern:{verify_hit.pattern_id}")
+                verify_span = ((verify_hit.char_start, verify_hit.char_end, _method(verify_hit))
                                if verify_hit is not None
                                else classifier.model_span(transcript, turn.index, "verify_identity"))
             model_check = verify_span is not None and verify_hit is None
@@ -282,7 +308,7 @@ class Identity(Detector):
             if verify_span is not None:
                 found.append(self.finding(VERIFY, turn, verify_span[0], verify_span[1], p_verify, verify_span[2]))
                 last_check = turn.index
-                if details or model_check:
+                if details or model_check or repeated:
                     awaiting_answer = True
                 if confirmed or accepted:
                     verified = True
