@@ -63,6 +63,8 @@ def is_question(text: str) -> bool:
     """Whether a turn asks something: a question mark, or (unpunctuated speech) a question opening."""
     if "?" in text:
         return True
+    if re.search(r"[.!]\W*$", text):
+        return False  # punctuated and not a question ("When you've waited months, it takes the shine off.")
     words = spoken(text).words
     return bool(_QUESTION_START.search(" ".join(words)))
 
