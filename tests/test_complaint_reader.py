@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from analyser import classifier, gate
-from analyser.detectors.complaint import MODEL_ALONE, complaint_cues
+from analyser.detectors.complaint import ANSWER_MIN, MODEL_ALONE, complaint_cues
 from analyser.types import Transcript, Turn
 
 PATTERN = "This is ridiculous, I've been charged twice."
@@ -54,6 +54,17 @@ def test_reader_alone_makes_a_complaint_call_only_when_very_sure(reader):
     reader({PARAPHRASE: 0.9999})
     assert _turns(complaint_cues(_call(PARAPHRASE))) == [1]
     assert complaint_cues(_call(PARAPHRASE), model_alone=1.01) == []
+
+
+def test_a_reply_to_the_agents_question_needs_a_surer_reader(reader):
+    def call():  # a new object each time: complaint cues are cached per transcript
+        return Transcript("reader", (
+            Turn(0, "agent", "Okay, go on."), Turn(1, "customer", PATTERN),
+            Turn(2, "agent", "And when did the app say that?"), Turn(3, "customer", PARAPHRASE)))
+    reader({PARAPHRASE: ANSWER_MIN - 0.1})
+    assert _turns(complaint_cues(call())) == [1]  # a plain answer
+    reader({PARAPHRASE: ANSWER_MIN + 0.1})
+    assert _turns(complaint_cues(call())) == [1, 3]
 
 
 def test_reader_can_be_switched_off(reader):

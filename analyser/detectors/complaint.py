@@ -200,6 +200,12 @@ _CACHE: dict[tuple, tuple[weakref.ref, list[Cue]]] = {}
 
 
 MODEL_ALONE = 0.999
+ANSWER_MIN = 0.7
+
+
+def _answers(previous_agent: Turn | None) -> bool:
+    """Whether a customer turn replies to a question the agent has just asked."""
+    return previous_agent is not None and is_question(previous_agent.text)
 # The complaint reader's settings that every HEAT detector shares (they all ask whether a
 # call has a complaint): set from the complaint detector's configuration when it is built.
 SETTINGS: dict[str, object] = {"model_alone": MODEL_ALONE, "text_reader": True}
@@ -234,15 +240,19 @@ def complaint_cues(transcript: Transcript, threshold: float = 0.5, model_alone: 
         if cue is not None and p >= threshold:
             cues.append(Cue(turn, cue.char_start, cue.char_end, p, cue.method))
         elif p >= threshold:
-            model_only.append((turn, p, False))
+            model_only.append((turn, p, False, _answers(previous_agent)))
         elif reader is not None and reader[turn.index] >= threshold:
-            model_only.append((turn, float(reader[turn.index]), True))
+            model_only.append((turn, float(reader[turn.index]), True, _answers(previous_agent)))
     # A learned reader finds the paraphrased turns of a complaint ("and the app said ten
     # minutes for forty minutes"), but alone it also reads plain accounts of a problem as
     # complaints. So it adds turns to a call whose complaint a pattern has shown, and makes a
     # complaint call on its own only when it is very sure (``model_alone``).
+    # A reply to the agent's question is a plain answer ("it goes orange and comes back after
+    # five minutes") unless the model is fairly sure it complains.
     anchored = bool(cues)
-    for turn, p, by_reader in model_only:
+    for turn, p, by_reader, answer in model_only:
+        if answer and p < ANSWER_MIN:
+            continue
         if anchored or p >= model_alone:
             span = classifier.reader_span if by_reader else classifier.model_span
             start, end, method = span(transcript, turn.index, "complaint")
