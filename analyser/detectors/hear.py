@@ -28,9 +28,12 @@ _SENTENCE = re.compile(r".+?(?:[.?!]+(?=\s|$)|$)", re.S)
 _CAUSE = re.compile(r"\b(because|what's happened|what has happened|the reason|due to|caused by|that's why|which is why)\b", re.I)
 _ACK = re.compile(r"^\W*((right|okay|ok|i see|ah|oh|yes|yeah|got it|mm|hm|of course|sure|thank you|thanks|lovely|great)\b\W*)+", re.I)
 _INFORMS = re.compile(r"so (you|it|they)('ll| will| can| need| should| could| may| might| won't| wont| don't have)\b", re.I)
-# An amount of money in a sentence: the agent is giving figures from the account, not
-# acknowledging what the caller said ("so that's nineteen pounds eighty in charges").
+# An amount of money in a sentence whose figure the caller did not say: the agent is giving
+# figures from the account ("so that's nineteen pounds eighty in charges"), not acknowledging
+# what the caller said ("so a £600 deposit, and the table never came").
 _FIGURES = re.compile(r"£|\b(?:pounds?|quid|pence)\b", re.I)
+_NUMBER = re.compile(r"\d|^(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+                     r"|sixty|seventy|eighty|ninety|hundred|thousand)", re.I)
 # How far back the customer's words count: their turns since this many agent turns ago.
 _WINDOW = 8
 
@@ -117,7 +120,7 @@ class Hear(Detector):
                 if is_question(sentence) and shared and not in_security:
                     score, method = 0.6 + 0.1 * min(len(shared), 2), "rule:question-about-problem"
                 elif (len(shared) >= 2 and not in_action and (_ACK.search(sentence) or in_feeling)
-                      and not _FIGURES.search(sentence)):
+                      and not (_FIGURES.search(sentence) and not any(_NUMBER.search(w) for w in shared))):
                     score, method = 0.5 + 0.05 * min(len(shared), 4), "rule:acknowledges-specifics"
             if score and _CAUSE.search(sentence):
                 score -= 0.25
