@@ -89,7 +89,7 @@ _OPENERS = frozenset("can could will would do does did is are was were have has 
 _BAD_NEWS = frozenset("not never no nobody cancelled failed unfortunately only cannot afraid wasn't didn't can't won't isn't".split())
 # Resigned pushback on a vague answer: "so I just wait then". (A plain "when will I hear?"
 # after one is a question: the dev calls label it so.)
-_WHEN_THEN = re.compile(r"^\W*(?:(?:right|ok|okay|so|and|well|yeah|great|brilliant)\W+)*"
+_RESIGNED = re.compile(r"^\W*(?:(?:right|ok|okay|so|and|well|yeah|great|brilliant)\W+)*"
                         r"((?:so )?i (?:just |have to |need to |'ve got to |am meant to )*(?:wait|sit)\b.*)", re.I)
 # A vague answer: no time and no step ("someone will be in touch", "should be in the next few days").
 _VAGUE_EXTRA = re.compile(r"\b(be in touch|get back to you|at some point|next few days|can'?t say|cannot say|don'?t know|no idea)\b", re.I)
@@ -172,9 +172,9 @@ def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     m = _THATS_IT.search(text)
     if m:
         return Cue(turn, m.start(), m.end(), 0.8, "rule:is-that-it")
-    m = _WHEN_THEN.search(text)
+    m = _RESIGNED.search(text)
     if m and len(words) <= 8 and _vague(previous_agent):
-        return Cue(turn, m.start(1), m.end(1) if m.end(1) > m.start(1) else len(text.rstrip()), 0.7, "rule:pushback-on-vague")
+        return Cue(turn, m.start(1), m.end(1), 0.7, "rule:pushback-on-vague")
     m = _SARCASM.search(text)
     if m and (len(words) > 1 or "whatever" in words):
         if _bad_news(previous_agent) or "whatever" in words or any(w in ("so", "again", "paying", "still") for w in words[1:4]):
@@ -200,15 +200,16 @@ _CACHE: dict[tuple, tuple[weakref.ref, list[Cue]]] = {}
 
 
 MODEL_ALONE = 0.999
+# How sure the reader must be that a reply to the agent's question complains.
 ANSWER_MIN = 0.7
+# The complaint reader's settings that every HEAT detector shares (they all ask whether a
+# call has a complaint): set from the complaint detector's configuration when it is built.
+SETTINGS: dict[str, object] = {"model_alone": MODEL_ALONE, "text_reader": True}
 
 
 def _answers(previous_agent: Turn | None) -> bool:
     """Whether a customer turn replies to a question the agent has just asked."""
     return previous_agent is not None and is_question(previous_agent.text)
-# The complaint reader's settings that every HEAT detector shares (they all ask whether a
-# call has a complaint): set from the complaint detector's configuration when it is built.
-SETTINGS: dict[str, object] = {"model_alone": MODEL_ALONE, "text_reader": True}
 
 
 def complaint_cues(transcript: Transcript, threshold: float = 0.5, model_alone: float | None = None,

@@ -120,7 +120,7 @@ class Hear(Detector):
                 if is_question(sentence) and shared and not in_security:
                     score, method = 0.6 + 0.1 * min(len(shared), 2), "rule:question-about-problem"
                 elif (len(shared) >= 2 and not in_action and (_ACK.search(sentence) or in_feeling)
-                      and not (_FIGURES.search(sentence) and not any(_NUMBER.search(w) for w in shared))):
+                      and not _new_figures(sentence, shared)):
                     score, method = 0.5 + 0.05 * min(len(shared), 4), "rule:acknowledges-specifics"
             if score and _CAUSE.search(sentence):
                 score -= 0.25
@@ -128,6 +128,11 @@ class Hear(Detector):
                 best = (s_start + len(sentence) - len(sentence.lstrip()), s_start + len(sentence.rstrip()),
                         min(score, 0.99), method)
         return best
+
+
+def _new_figures(sentence: str, shared: set[str]) -> bool:
+    """Whether ``sentence`` gives an amount of money whose figure the caller did not say."""
+    return bool(_FIGURES.search(sentence)) and not any(_NUMBER.search(w) for w in shared)
 
 
 def _mask_apologies(text: str) -> str:

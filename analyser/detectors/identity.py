@@ -49,13 +49,15 @@ _GIVES = re.compile(r"\s*(?:is|was|will|has|'s|would)\b", re.I)
 _SENDS_CODE = re.compile(r"\b(?:send|sending|sent|text|texting|texted)\b", re.I)
 # "Security code" while taking a card payment is the card's code, not an identity check.
 _CARD_CONTEXT = re.compile(r"\b(?:card|expiry|cvv|cvc|back of|on the back|three[- ]digit|long number)\b", re.I)
+# Words of bank details given for money to be paid in, not to prove who the caller is.
+_PAYING_IN = r"direct debit|bank details|paid into|refund (?:it )?to"
 # A postcode or address asked to find out what is happening in the area, or where to send
 # something new, is not an identity check.
 _NOT_A_CHECK = re.compile(
     r"\b(?:area|outage|outages|network|coverage|mast|local|nearby|what's going on|roadworks|burst|in your street"
     r"|new (?:\w+ )?(?:address|postcode|place|property|home|house|flat)|moving to|move to|you're moving"
     r"|delivery slot|deliver(?:ed)? to instead"
-    r"|direct debit|pay from|bank details|paid into|refund (?:it )?to|payee)\b", re.I)
+    r"|pay from|payee|" + _PAYING_IN + r")\b", re.I)
 # Outages, coverage and other news about an area are general information, not account data.
 # So are prices quoted for something new ("panels start from £5,900", "it's two pound a ticket").
 _GENERAL = re.compile(r"\b(?:area|outage|outages|network|coverage|mast|nearby|roadworks|burst|samples|in your street"
@@ -156,7 +158,7 @@ _FOR_A_JOB = re.compile(
 # "that's you" after a check: the caller has passed ("thanks Ravi, that's you"), unless it
 # goes on to say what is done ("that's you booked in").
 _THATS_YOU = re.compile(r"\b(?:that's|thats|that is) you\b(?!\s+(?:booked|all set|set|on|in|down|added|registered|signed|paid|"
-                        r"covered|through to|done|sorted out|all done|now|booked))", re.I)
+                        r"covered|through to|done|sorted out|all done|now))", re.I)
 _ASK_AGAIN = re.compile(r"\b(?:broke up|breaking up|cut out|cutting out|didn't catch|did not catch|missed that|say that again"
                         r"|say again|repeat (?:that|the|it|your))\b", re.I)
 
@@ -165,16 +167,16 @@ def _method(m: PatternMatch) -> str:
     return m.pattern_id if m.pattern_id.startswith("rule:") else f"pattern:{m.pattern_id}"
 
 
-def _rule_match(rx: re.Pattern, text: str, rule: str, score: float) -> list[PatternMatch]:
+def _rule_match(rx: re.Pattern, text: str, rule: str, code: str, score: float) -> list[PatternMatch]:
     """A context rule's hit in ``text`` as a pattern match (its id is the rule's name)."""
     m = rx.search(text)
-    return [PatternMatch(rule, "ID.CONFIRMED", m.start(), m.end(), score, 0, 0)] if m else []
+    return [PatternMatch(rule, code, m.start(), m.end(), score, 0, 0)] if m else []
 
 
 _BANK_DETAIL = re.compile(r"\b(?:sort code|account (?:number|no))\b", re.I)
 _CARD_CODE = re.compile(r"\bsecurity code\b", re.I)
-_NEW_BANK = re.compile(r"\b(?:new (?:\w+ )?(?:sort code|account|bank)|mandate|bank details|refund (?:it )?to|pay(?:ment)? into"
-                       r"|paid into|direct debit|bank transfer)\b", re.I)
+_NEW_BANK = re.compile(r"\b(?:new (?:\w+ )?(?:sort code|account|bank)|mandate|pay(?:ment)? into|bank transfer|"
+                       + _PAYING_IN + r")\b", re.I)
 
 
 def _for_a_payment(turns, index: int, details: list[PatternMatch], verified: bool) -> bool:
@@ -244,10 +246,10 @@ class Identity(Detector):
                          if recent or _EXPLICIT_PASS.search(text[m.char_start:m.char_end])]
             accepted = by_code.get("ID.ACCEPTED", []) if just_answered else []
             if recent and not confirmed:
-                confirmed = _rule_match(_THATS_YOU, text, "rule:thats-you", 0.85)
+                confirmed = _rule_match(_THATS_YOU, text, "rule:thats-you", "ID.CONFIRMED", 0.85)
             # Asking again for a detail the line cut ("sorry, you broke up, say that again") is
             # part of the check it repeats.
-            repeated = (_rule_match(_ASK_AGAIN, text, "rule:check-asked-again", 0.8)
+            repeated = (_rule_match(_ASK_AGAIN, text, "rule:check-asked-again", "ID.DETAIL", 0.8)
                         if turn.index - last_check <= 2 else [])
             verify_hit: PatternMatch | None = None
             if details:
