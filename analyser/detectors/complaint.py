@@ -81,7 +81,7 @@ COMPLAINT = "HEAT.COMPLAINT"
 _SARCASM_WORD = r"(?:brilliant|great|lovely|wonderful|fantastic|marvellous|perfect|typical|charming|terrific|whatever)"
 # A one-word verdict opening a sentence: "Brilliant." / "fine whatever", or, in unpunctuated
 # speech, two in a row ("oh brilliant great so it's just sat there").
-_SARCASM = re.compile(rf"(?:^|[.!?]\s+)\W*((?:oh\s+)?{_SARCASM_WORD}\b(?:[.!,]|\s+{_SARCASM_WORD}\b)"
+_SARCASM = re.compile(rf"(?:^|[.!?]\s+)\W*((?:(?:oh|right|well|yeah|ok|okay),?\s+)?{_SARCASM_WORD}\b(?:[.!,]|\s+{_SARCASM_WORD}\b)"
                       rf"|(?:(?:fine|right|ok|okay|yeah)\W+)?whatever\W*$)", re.IGNORECASE)
 _THATS_IT = re.compile(r"\b(that's|thats|that is|is that) (it|all)\s*\?", re.IGNORECASE)
 # Words that open a real question or a reply, never an echo of the agent's word.
@@ -90,9 +90,17 @@ _BAD_NEWS = frozenset("not never no nobody cancelled failed unfortunately only c
 # Resigned pushback on a vague answer: "so I just wait then". (A plain "when will I hear?"
 # after one is a question: the dev calls label it so.)
 _RESIGNED = re.compile(r"^\W*(?:(?:right|ok|okay|so|and|well|yeah|great|brilliant)\W+)*"
-                        r"((?:so )?i (?:just |have to |need to |'ve got to |am meant to )*(?:wait|sit)\b.*)", re.I)
+                        r"((?:so )?(?:i|we) (?:just |have to |need to |'ve got to |am meant to |are meant to )*(?:wait|sit)\b.*)", re.I)
+# Asking what a vague answer is worth: "and then what", "meaning what", "what does that even mean".
+_THEN_WHAT = re.compile(r"\b(?:(?:and|so) then what|meaning what|what does that (?:even |actually )?mean"
+                        r"|what(?:'s| is) that (?:supposed|meant) to mean)\b", re.I)
+# A follow-up request after a verdict word is acceptance, not sarcasm ("Perfect. And the Monday change?").
+_FOLLOW_UP = re.compile(r"\W*(?:and|what about|how about|can|could)\b[^?]*\?", re.I)
+# A repair, not a challenge: "Sorry? Name and what?", "Wednesday the what?".
+_REPAIR = re.compile(r"\b(?:sorry|pardon|the what|you what|say again)\b", re.I)
 # A vague answer: no time and no step ("someone will be in touch", "should be in the next few days").
-_VAGUE_EXTRA = re.compile(r"\b(be in touch|get back to you|at some point|next few days|can'?t say|cannot say|don'?t know|no idea)\b", re.I)
+_VAGUE_EXTRA = re.compile(r"\b(be in touch|get back to you|at some point|next few days|can'?t say|cannot say|don'?t know|no idea"
+                          r"|(?:you'll|you will|you can|you could|you need to|you'll need to|just) (?:ring|call|phone) (?:back|again))\b", re.I)
 # A "no" that is politeness or a plain answer, not bad news ("not at all", "No, just pop in").
 _POLITE_NO = re.compile(r"^\W*no\b|\bno (problem|worries|bother|need)\b|\bnot at all\b|\bnot a problem\b", re.I)
 _AGREEMENT = frozenset("ok okay fine great perfect lovely thanks thank brilliant good yes yeah yep cheers hello hi hiya morning".split())
@@ -152,12 +160,17 @@ def _vague(agent: Turn) -> bool:
         m.code == "CUE.VAGUE" for m in match(load_patterns("action"), agent.text))
 
 
+def _acts(agent: Turn) -> bool:
+    """Whether the agent's turn reports or commits to a concrete step (an action pattern)."""
+    return any(m.code == "HEAT.TAKE_ACTION" for m in match(load_patterns("action"), agent.text))
+
+
 def _bad_news(agent: Turn) -> bool:
     """Whether the agent's turn gives bad news, so "Great." after it reads as sarcasm.
 
     A turn that reports a concrete step ("I've moved you to Wednesday, and the Tuesday slot
     is cancelled") is good news whatever words it uses, and a polite "no" is not bad news."""
-    if any(m.code == "HEAT.TAKE_ACTION" for m in match(load_patterns("action"), agent.text)):
+    if _acts(agent):
         return False
     return bool(set(spoken(_POLITE_NO.sub(" ", agent.text)).words) & _BAD_NEWS)
 
@@ -173,15 +186,21 @@ def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     if m:
         return Cue(turn, m.start(), m.end(), 0.8, "rule:is-that-it")
     m = _RESIGNED.search(text)
-    if m and len(words) <= 8 and _vague(previous_agent):
+    if m and len(words) <= 8 and (_vague(previous_agent) or _bad_news(previous_agent)):
         return Cue(turn, m.start(1), m.end(1), 0.7, "rule:pushback-on-vague")
+    m = _THEN_WHAT.search(text)
+    if m and _vague(previous_agent):
+        return Cue(turn, m.start(), m.end(), 0.7, "rule:pushback-on-vague")
     m = _SARCASM.search(text)
-    if m and (len(words) > 1 or "whatever" in words):
-        if _bad_news(previous_agent) or "whatever" in words or any(w in ("so", "again", "paying", "still") for w in words[1:4]):
+    if m and (len(words) > 1 or "whatever" in words) and not _FOLLOW_UP.match(text[m.end(1):]):
+        if (_bad_news(previous_agent) or _vague(previous_agent) or "whatever" in words
+                or any(w in ("so", "again", "paying", "still") for w in words[1:4])):
             return Cue(turn, m.start(1), m.end(1), 0.7, "rule:sarcasm")
     # Echo pushback: the customer's opening words throw the agent's own word back as a
     # challenge ("Expired?", "A note. Right.", "might").
     first = re.split(r"(?<=[.?!])\s", text.strip(), maxsplit=1)[0]
+    if _REPAIR.search(first):
+        return None
     head = [w for w in spoken(first).words if w not in _AGREEMENT]
     echoed = [w for w in head if w in agent_said and w not in STOP_WORDS]
     if head and head[0] in _HEDGES and head[0] in agent_said and (len(head) == 1 or not re.search(r"[.?!,]", text)):
@@ -189,6 +208,8 @@ def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     if not head or len(head) > 3 or not echoed or head[0] in _OPENERS:
         return None
     hedge = any(w in _HEDGES for w in echoed)
+    if not hedge and _acts(previous_agent):
+        return None  # "A whole set?" after "I'm sending you a complete set" is surprise, not pushback
     challenge = first.rstrip().endswith("?") or re.match(r"\W*(right|great|brilliant|really|seriously)\b", text[len(first):].strip(), re.I)
     if hedge or challenge:
         end = len(first.rstrip())

@@ -64,7 +64,8 @@ _GENERAL = re.compile(r"\b(?:area|outage|outages|network|coverage|mast|nearby|ro
                       r"|opening hours|we're open|(?:is|are) open|open (?:from|until|till)|our prices|standard rate|tariffs? (?:are|is)"
                       r"|there's an? (?:\w+ ){0,3}(?:fee|charge) for"
                       r"|starts? from|starting (?:from|at)|(?:you'd|you would|you'll|you will) be looking at"
-                      r"|(?:a|per) (?:ticket|person|head|night|panel|seat)|per tax year|allowance)\b", re.I)
+                      r"|(?:a|per) (?:ticket|person|head|night|panel|seat)|per tax year|allowance"
+                      r"|each|in total|comes to|(?:that'll|that will|that'd|that would) be)\b", re.I)
 # Words that carry a value: a question holding none ("have you got the plan number?") asks
 # for account data, it does not reveal it.
 _VALUE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred"
@@ -86,17 +87,22 @@ _DATE = re.compile(
 _ADDRESS = re.compile(
     r"\b(?:\d+[a-z]?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty \w+|\w+ty)\s+(?:[a-z]+\s+){0,2}"
     r"(?:road|street|lane|avenue|close|drive|way|rise|gate|grove|crescent|court|place|terrace|gardens|hill|park"
-    r"|row|walk|square|mews|quay|view|green|parade)\b|\bflat \w+|\bat number \w+", re.I)
+    r"|row|walk|square|mews|quay|view|green|parade)\b(?!\s+(?:foot|feet|metres?|meters?|miles?|yards?|ft)\b)"
+    r"|\bflat \w+|\bat number \w+", re.I)
 # The agent found the account from the number the caller rings from, which proves nothing
 # (LABELS.md): what the agent then reads out of it is account data.
 _BY_NUMBER = re.compile(
     r"\b(?:from|off|by|with) (?:your|the) (?:phone |mobile )?number\b(?! (?:is|was|please|for))"
     r"|\byour number(?:'s| has)? (?:come|came|popped) up\b|\bnumber (?:you're|youre|you are) (?:calling|ringing|phoning)"
-    r"|\brecogni[sz]ed? your number\b", re.I)
+    r"|\brecogni[sz]ed? your number\b|\b(?:come|came|popped|pops|comes) up on (?:the |my |our )?screen\b", re.I)
 _WEEKDAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
 _PAYMENT_DONE = re.compile(r"\b(?:taken|gone through|went through|been paid|processed|approved|authori[sz]ed)\b", re.I)
 _CONTINUE = re.compile(r"\b(?:it says|says here|it's showing|showing here|on here|on the system|on our system"
                        r"|according to|looks like|the contract|your contract)\b", re.I)
+# Talk about the record that carries no content: "I can't see where he is on the system",
+# "I'm just saying what's on the system".
+_NO_CONTENT = re.compile(r"\b(?:can't|cannot|can not|don't|do not|couldn't|nothing)\b(?:\s+\w+){0,4}\s*$"
+                         r"|\bwhat(?:'s| is| it| it's)?\s*$", re.I)
 
 
 _NOT_AN_ANSWER = re.compile(r"\W*(?:sorry|pardon|what|hang on|one (?:sec|second|moment)|hold on)?\W*", re.I)
@@ -334,6 +340,7 @@ class Identity(Detector):
         """Where in ``text`` the agent reveals account data, with a score and the rule that fired."""
         data = [m for m in by_code.get("ID.DATA", []) if m.char_end <= len(text)]
         data = [m for m in data if not _asks_without_value(text, m)]
+        data = [m for m in data if not _NO_CONTENT.search(text[:m.char_start])]
         general = _GENERAL.search(text) and not re.search(r"\byour\b", text, re.I)
         if len(text.split()) < 7 and not (_MONEY.search(text) or _ADDRESS.search(text) or _DATE.search(text)):
             data = [m for m in data if m.pattern_id != "id.your-account-data" or not any(
@@ -361,6 +368,6 @@ class Identity(Detector):
                 return m.start(), m.end(), score, f"rule:disclosed-{rule}"
         if disclosed_before and len(text.split()) >= 7:
             m = _CONTINUE.search(text)
-            if m:
+            if m and not _NO_CONTENT.search(text[:m.start()]):
                 return m.start(), m.end(), 0.6, "rule:disclosed-continued"
         return None
