@@ -128,7 +128,7 @@ def customer_turns(transcript: Transcript) -> Iterable[Turn]:
 
 def fused_finding(detector: Detector, transcript: Transcript, turn: Turn, label: str, code: str,
                   best: tuple[int, int, float, str] | None, threshold: float,
-                  model_allowed: bool = True) -> list[Finding]:
+                  model_allowed: bool = True, doubt: tuple[float, float] | None = None) -> list[Finding]:
     """A finding for ``turn`` when the pattern evidence and the learned model together say so.
 
     ``best`` is the pattern's (start, end, score, method), or None. A pattern hit or a
@@ -143,6 +143,8 @@ def fused_finding(detector: Detector, transcript: Transcript, turn: Turn, label:
     score = classifier.judge(transcript, turn.index, label, rule, threshold)
     if score < threshold and rule < threshold:
         return []  # a pattern hit stands even when the model doubts it; its score says so
+    if doubt is not None and score < doubt[0] and rule < doubt[1]:
+        return []  # ``doubt`` = (floor, firm): a rule under "firm" falls when the fused score is under "floor"
     if best is not None:
         start, end, _, method = best
     else:

@@ -27,13 +27,17 @@ _SENTENCE = re.compile(r".+?(?:[.?!]+(?=\s|$)|$)", re.S)
 # Explaining the cause is not hearing the problem ("the direct debit failed at our end").
 _CAUSE = re.compile(r"\b(because|what's happened|what has happened|the reason|due to|caused by|that's why|which is why)\b", re.I)
 _ACK = re.compile(r"^\W*((right|okay|ok|i see|ah|oh|yes|yeah|got it|mm|hm|of course|sure|thank you|thanks|lovely|great)\b\W*)+", re.I)
-_INFORMS = re.compile(r"so (you|it|they)('ll| will| can| need| should| could| may| might| won't| wont| don't have)\b", re.I)
+_INFORMS = re.compile(r"so (you|it|they|he|she)('ll| will| can| need| should| could| may| might| won't| wont| don't have"
+                      r"|'ve got to| have got to| have to| must|'re only| are only| only)\b", re.I)
 # An amount of money in a sentence whose figure the caller did not say: the agent is giving
 # figures from the account ("so that's nineteen pounds eighty in charges"), not acknowledging
 # what the caller said ("so a £600 deposit, and the table never came").
 _FIGURES = re.compile(r"£|\b(?:pounds?|quid|pence)\b", re.I)
 _NUMBER = re.compile(r"\d|^(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
                      r"|sixty|seventy|eighty|ninety|hundred|thousand)", re.I)
+# A weak listening rule (score under 0.7) is overruled when the learned reader is this sure it is
+# not listening: word overlap alone cannot tell "so the rest is coming on the 28th" from an echo.
+_DOUBT = (0.1, 0.7)  # (floor, firm)
 # How far back the customer's words count: their turns since this many agent turns ago.
 _WINDOW = 8
 
@@ -62,7 +66,8 @@ class Hear(Detector):
             # The model alone may call it listening only when the turn names something the
             # customer said ("when did the boiler stop?" is not hearing a meter reading).
             refers = bool(said and content_words(_mask_apologies(turn.text)) & said)
-            found += fused_finding(self, transcript, turn, "hear", CODE, best, threshold, model_allowed=refers)
+            found += fused_finding(self, transcript, turn, "hear", CODE, best, threshold, model_allowed=refers,
+                                   doubt=_DOUBT)
         if not found:
             found = heat_missing(self, transcript, f"{CODE}.MISSING", "show they heard the problem")
         return found
@@ -98,7 +103,10 @@ class Hear(Detector):
                 if m.pattern_id == "hear.so-restate":
                     at_start = not _ACK.sub("", text[s_start:m.char_start]).strip(" ,")
                     second_person = text[m.char_start:m.char_end].lower().startswith("so you")
-                    in_action = any(s_start <= x.char_start < s_end for x in acting)
+                    # An action before the "so" or in its clause ("I've changed it, so you're
+                    # covered") reports, it does not restate; one after it ("so you need it by
+                    # Saturday, I'll reprint it now") does not matter.
+                    in_action = any(s_start <= x.char_start < clause_end(text, m.char_end, 120) for x in acting)
                     if _INFORMS.match(text, m.char_start):
                         continue  # "so you'll be on metered charges" tells, it does not restate
                     if not after or in_action or not (at_start or second_person):
