@@ -41,6 +41,8 @@ _ASK = re.compile(
 _SHORT_ASK = re.compile(r"^\W*(?:(?:and|also|ok(?:ay)?|right|lovely|great|thanks?|thank you|so|um|uh|er|then|now)\W+)*"
                         r"(?:the|your)\b", re.I)
 _SENTENCE = re.compile(r"[^.?!]*[.?!]?")
+_NEGATED = re.compile(r"\b(?:wasn't|weren't|isn't|didn't|hasn't|haven't|couldn't|won't|doesn't|not)\b", re.I)
+_TRAILING_ASK = re.compile(r"\b(?:and|also|then|now|next)\s+(?:the|your)\s+(?:[\w']+\s+){0,3}$", re.I)
 # Details of someone else ("her date of birth") are not the caller's check.
 _THIRD_PARTY = re.compile(r"\b(?:her|his|their|partner's|son's|daughter's|husband's|wife's|mum's|dad's)\s+(?:\w+\s+){0,4}$", re.I)
 # "Your reference is ..." gives a detail rather than asking for it.
@@ -48,9 +50,12 @@ _GIVES = re.compile(r"\s*(?:is|was|will|has|'s|would)\b", re.I)
 # Sending a one-time code is asking the caller to prove who they are.
 _SENDS_CODE = re.compile(r"\b(?:send|sending|sent|text|texting|texted)\b", re.I)
 # "Security code" while taking a card payment is the card's code, not an identity check.
-_CARD_CONTEXT = re.compile(r"\b(?:card|expiry|cvv|cvc|back of|on the back|three[- ]digit|long number)\b", re.I)
+_CARD_CONTEXT = re.compile(r"\b(?:card|expiry|cvv|cvc|back of|on the back|three[- ]digits?|long number|signature strip)\b", re.I)
+# A bare "and the delivery address?" is where to send an order, not a check (the model alone
+# may not call it one; "the postcode of the delivery address" in a security run still is).
+_DELIVERY = re.compile(r"\bdelivery address\b|\baddress for (?:the )?delivery\b", re.I)
 # Words of bank details given for money to be paid in, not to prove who the caller is.
-_PAYING_IN = r"direct debit|bank details|paid into|refund (?:it )?to"
+_PAYING_IN = r"direct debit|standing order|bank details|paid into|refund (?:it )?to"
 # A postcode or address asked to find out what is happening in the area, or where to send
 # something new, is not an identity check.
 _NOT_A_CHECK = re.compile(
@@ -137,7 +142,13 @@ def _asks_for(text: str, m: PatternMatch) -> bool:
     if m.pattern_id == "id.secret" and _SENDS_CODE.search(sentence):
         return True
     words = len(sentence.split())
-    return bool(_ASK.search(sentence)) or words <= 6 or (words <= 14 and bool(_SHORT_ASK.search(sentence)))
+    if _ASK.search(sentence) or words <= 6:
+        return True
+    # "The tenancy reference wasn't on it, so ..." tells; "and the postcode on the account" asks.
+    if words <= 14 and _SHORT_ASK.search(sentence) and not _NEGATED.search(sentence):
+        return True
+    # Unpunctuated speech: a read-back, then "... and the lead passenger's date of birth".
+    return bool(_TRAILING_ASK.search(text[:m.char_start])) and not text[m.char_end:].strip(" ?.,!").strip()
 
 
 def _asks_without_value(text: str, m: PatternMatch) -> bool:
@@ -180,7 +191,8 @@ def _rule_match(rx: re.Pattern, text: str, rule: str, code: str, score: float) -
 
 
 _BANK_DETAIL = re.compile(r"\b(?:sort code|account (?:number|no))\b", re.I)
-_CARD_CODE = re.compile(r"\bsecurity code\b", re.I)
+_SORT_CODE = re.compile(r"\bsort code\b", re.I)
+_CARD_CODE = re.compile(r"\bsecurity (?:code|number)\b", re.I)
 _NEW_BANK = re.compile(r"\b(?:new (?:\w+ )?(?:sort code|account|bank)|mandate|pay(?:ment)? into|bank transfer|"
                        + _PAYING_IN + r")\b", re.I)
 
@@ -253,10 +265,10 @@ class Identity(Detector):
             accepted = by_code.get("ID.ACCEPTED", []) if just_answered else []
             if recent and not confirmed:
                 confirmed = _rule_match(_THATS_YOU, text, "rule:thats-you", "ID.CONFIRMED", 0.85)
-            # Asking again for a detail the line cut ("sorry, you broke up, say that again") is
-            # part of the check it repeats.
+            # Asking again for a detail the line cut ("sorry, you broke up, say that again"),
+            # right after the caller's answer to a check, is part of the check it repeats.
             repeated = (_rule_match(_ASK_AGAIN, text, "rule:check-asked-again", "ID.DETAIL", 0.8)
-                        if turn.index - last_check <= 2 else [])
+                        if just_answered else [])
             verify_hit: PatternMatch | None = None
             if details:
                 verify_hit = details[0]
@@ -277,7 +289,10 @@ class Identity(Detector):
                                         verify_hit.score if verify_hit else 0.0, threshold)
             verify_span: tuple[int, int, str] | None = None
             # Card details asked for a payment are not an identity check, whatever the model says.
-            model_may_verify = not _CARD_CONTEXT.search(text)
+            # Nor are a delivery address or bank details for a payment once the caller is verified.
+            model_may_verify = not (_CARD_CONTEXT.search(text) or _NOT_A_CHECK.search(text) or _DELIVERY.search(text)
+                                    or (verified and _SORT_CODE.search(
+                                        " ".join(t.text for t in turns[max(0, turn.index - 4):turn.index + 1]))))
             if verify_hit is not None or (p_verify >= threshold and model_may_verify):
                 verify_span = ((verify_hit.char_start, verify_hit.char_end, _method(verify_hit))
                                if verify_hit is not None
