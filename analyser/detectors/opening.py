@@ -107,6 +107,23 @@ def _name_like(tok: str) -> bool:
     return _is_word(tok) and low not in STOP and low not in TEAM_WORDS and low not in ORG_SUFFIX and len(tok) > 1
 
 
+# Words that fill the slot of "you're speaking to ..." without being a misheard name.
+_NOT_A_NAME = {"the", "a", "an", "our", "your", "my", "us", "me", "you", "we", "someone", "somebody", "one", "who",
+               "them", "it", "this", "that", "one's"}
+
+
+def _misheard_name(low: list[str], k: int, nxt) -> bool:
+    """Whether word k, after "you're speaking with" / "you're through to", is a single word a
+    speech recogniser made of the agent's name: alone in its slot (a pause, the end of the
+    turn or a new clause follows) and no team, company or filler word."""
+    w = low[k]
+    if not w[:1].isalpha() or w in _NOT_A_NAME or w in TEAM_WORDS or w in ORG_SUFFIX or w in FILLERS:
+        return False
+    after = nxt(k)
+    return after is None or low[after] in BOUNDARY or low[after].startswith(("what", "how")) or k + 1 >= len(low) \
+        or not low[k + 1][:1].isalnum()
+
+
 class Opening(Detector):
     name = "opening"
     version = "1.0"
@@ -271,6 +288,10 @@ class Opening(Detector):
                     return cand, 0.95, rule
                 # "you're through to Upgrades, I'm Kofi": a clearer anchor later in the turn wins.
                 weak = weak or (cand, 0.8, rule)
+            elif cand is not None and rule in ("speaking-with", "through-to-x") and _misheard_name(low, cand, nxt):
+                # Speech recognition turns an unusual name into a common word ("you're speaking
+                # with some", "you're through to name, how can I help?"): the slot still names the agent.
+                weak = weak or (cand, 0.6, rule + "-misheard")
         return weak
 
     @staticmethod
