@@ -70,7 +70,8 @@ _GENERAL = re.compile(r"\b(?:area|outage|outages|network|coverage|mast|nearby|ro
                       r"|there's an? (?:\w+ ){0,3}(?:fee|charge) for"
                       r"|starts? from|starting (?:from|at)|(?:you'd|you would|you'll|you will) be looking at"
                       r"|(?:a|per) (?:ticket|person|head|night|panel|seat)|per tax year|allowance"
-                      r"|each|in total|comes to|(?:that'll|that will|that'd|that would) be)\b", re.I)
+                      r"|(?:pounds?|quid|pence|£[\d.,]+|\d+(?:\.\d\d)?|ninety nine|ninety five|fifty) each"
+                      r"|in total|comes to|(?:that'll|that will|that'd|that would) be)\b", re.I)
 # Words that carry a value: a question holding none ("have you got the plan number?") asks
 # for account data, it does not reveal it.
 _VALUE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred"
