@@ -192,10 +192,17 @@ def _rule_match(rx: re.Pattern, text: str, rule: str, code: str, score: float) -
 
 
 _BANK_DETAIL = re.compile(r"\b(?:sort code|account (?:number|no))\b", re.I)
+# A sort code near a verified caller's turn marks bank details being taken for a payment (an
+# account number alone may still be the account being checked).
 _SORT_CODE = re.compile(r"\bsort code\b", re.I)
 _CARD_CODE = re.compile(r"\bsecurity (?:code|number)\b", re.I)
 _NEW_BANK = re.compile(r"\b(?:new (?:\w+ )?(?:sort code|account|bank)|mandate|pay(?:ment)? into|bank transfer|"
                        + _PAYING_IN + r")\b", re.I)
+
+
+def _recent(turns, index: int) -> str:
+    """The text of turn ``index`` and the four turns before it: the context of a payment."""
+    return " ".join(t.text for t in turns[max(0, index - 4):index + 1])
 
 
 def _for_a_payment(turns, index: int, details: list[PatternMatch], verified: bool) -> bool:
@@ -204,7 +211,7 @@ def _for_a_payment(turns, index: int, details: list[PatternMatch], verified: boo
     a refund, a new mandate, or after the caller has been verified."""
     text = turns[index].text
     asked = [text[m.char_start:m.char_end] for m in details]
-    recent = " ".join(t.text for t in turns[max(0, index - 4):index + 1])
+    recent = _recent(turns, index)
     if all(_CARD_CODE.search(a) for a in asked):
         return bool(_CARD_CONTEXT.search(recent))
     if all(_BANK_DETAIL.search(a) for a in asked):
@@ -292,8 +299,7 @@ class Identity(Detector):
             # Card details asked for a payment are not an identity check, whatever the model says.
             # Nor are a delivery address or bank details for a payment once the caller is verified.
             model_may_verify = not (_CARD_CONTEXT.search(text) or _NOT_A_CHECK.search(text) or _DELIVERY.search(text)
-                                    or (verified and _SORT_CODE.search(
-                                        " ".join(t.text for t in turns[max(0, turn.index - 4):turn.index + 1]))))
+                                    or (verified and _SORT_CODE.search(_recent(turns, turn.index))))
             if verify_hit is not None or (p_verify >= threshold and model_may_verify):
                 verify_span = ((verify_hit.char_start, verify_hit.char_end, _method(verify_hit))
                                if verify_hit is not None

@@ -120,8 +120,8 @@ def _misheard_name(low: list[str], k: int, nxt) -> bool:
     if not w[:1].isalpha() or w in _NOT_A_NAME or w in TEAM_WORDS or w in ORG_SUFFIX or w in FILLERS:
         return False
     after = nxt(k)
-    return after is None or low[after] in BOUNDARY or low[after].startswith(("what", "how")) or k + 1 >= len(low) \
-        or not low[k + 1][:1].isalnum()
+    return (after is None or low[after] in BOUNDARY or low[after].startswith(("what", "how"))
+            or not low[k + 1][:1].isalnum())
 
 
 class Opening(Detector):

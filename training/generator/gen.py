@@ -4,7 +4,7 @@ from collections import Counter
 from slots import IND
 import templates as T
 from asr import to_asr
-from hand import HAND, LATER
+from hand import HAND
 
 SEED = 20260315
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "utterances.jsonl")
@@ -20,9 +20,9 @@ PLAN = {T.complaint_pos: 330, T.complaint_generic: 60, T.complaint_neg: 150, T.c
         T.disc_pos: 160, T.disc_neg: 140, T.disc_neg2: 130, T.opening: 100, T.closing_pos: 50, T.closing_pos2: 60, T.complaint_neg3: 260, T.ver_neg3: 120, T.emp_neg3: 120, T.apo_neg3: 200, T.closing_neg: 25, T.offer_neg: 20}
 
 
-def parse_hand(text=HAND):
+def parse_hand():
     out = []
-    for ln in text.strip().splitlines():
+    for ln in HAND.strip().splitlines():
         ln = ln.strip()
         if not ln or ln.startswith("#"):
             continue
@@ -56,21 +56,6 @@ def is_asr_text(t):
     return t == t.lower() and not re.search(r"[.,?!£]", t)
 
 
-def set_style(rec, r):
-    """Keep a row already in speech-recognition style; turn about a third of the others into it."""
-    if is_asr_text(rec["text"]):
-        rec["style"] = "asr"
-        if rec["context"] and not is_asr_text(rec["context"]):
-            rec["context"] = to_asr(rec["context"], r)
-    elif r.random() < (0.34 if rec["hand"] else 0.40):
-        rec["style"] = "asr"
-        rec["text"] = to_asr(rec["text"], r)
-        if rec["context"]:
-            rec["context"] = to_asr(rec["context"], r)
-    else:
-        rec["style"] = "clean"
-
-
 def main():
     r = random.Random(SEED)
     names = sorted(IND)
@@ -87,13 +72,17 @@ def main():
     hand = parse_hand()
     recs = hand + recs  # hand-written lines win de-duplication
     for rec in recs:
-        set_style(rec, r)
-    # Later hand-written batches: their own random stream, so the rows above stay as they were.
-    r_later = random.Random(SEED + 1)
-    later = [rec for text in LATER for rec in parse_hand(text)]
-    for rec in later:
-        set_style(rec, r_later)
-    recs = recs[:len(hand)] + later + recs[len(hand):]  # every hand-written line wins de-duplication
+        if is_asr_text(rec["text"]):
+            rec["style"] = "asr"
+            if rec["context"] and not is_asr_text(rec["context"]):
+                rec["context"] = to_asr(rec["context"], r)
+        elif r.random() < (0.34 if rec["hand"] else 0.40):
+            rec["style"] = "asr"
+            rec["text"] = to_asr(rec["text"], r)
+            if rec["context"]:
+                rec["context"] = to_asr(rec["context"], r)
+        else:
+            rec["style"] = "clean"
     # de-duplicate on (speaker, normalised text); drop texts seen with conflicting labels
     seen = {}
     conflicts = set()
