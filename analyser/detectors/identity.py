@@ -27,6 +27,7 @@ import re
 from .. import classifier
 from ..types import Finding, Transcript
 from .base import Detector
+from .spoken import match as spoken_match
 from .patterns import PatternMatch, load_patterns
 
 VERIFY = "DPA.VERIFY_IDENTITY"
@@ -71,7 +72,9 @@ _GENERAL = re.compile(r"\b(?:area|outage|outages|network|coverage|mast|nearby|ro
                       r"|starts? from|starting (?:from|at)|(?:you'd|you would|you'll|you will) be looking at"
                       r"|(?:a|per) (?:ticket|person|head|night|panel|seat)|per tax year|allowance"
                       r"|(?:pounds?|quid|pence|£[\d.,]+|\d+(?:\.\d\d)?|ninety nine|ninety five|fifty) each"
-                      r"|in total|comes to|(?:that'll|that will|that'd|that would) be)\b", re.I)
+                      r"|in total|comes to|(?:that'll|that will|that'd|that would) be"
+                      r"|the total(?: cost| price)? (?:is|comes|will)|total's|pay in full"
+                      r"|as a deposit|(?:leave|take|pay) a (?:\S+ )?deposit)\b", re.I)
 # Words that carry a value: a question holding none ("have you got the plan number?") asks
 # for account data, it does not reveal it.
 _VALUE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred"
@@ -109,6 +112,26 @@ _CONTINUE = re.compile(r"\b(?:it says|says here|it's showing|showing here|on her
 # "I'm just saying what's on the system".
 _NO_CONTENT = re.compile(r"\b(?:can't|cannot|can not|don't|do not|couldn't|nothing)\b(?:\s+\w+){0,4}\s*$"
                          r"|\bwhat(?:'s| is| it| it's)?\s*$", re.I)
+
+
+# "have you got a pen?", "do you have the email": a question, whatever words follow.
+_QUESTION_BEFORE = re.compile(r"\b(?:have|has|had|do|did|if|when|once|whether|can|could)\s+$", re.I)
+# Words that say the agent reads from the record, not from what the caller just said.
+_FROM_RECORD = re.compile(r"\b(?:i can see|i've got|showing|shows|says|on the system|on here|on your account"
+                          r"|on the account|according to|our records|records|notes)\b", re.I)
+_NUMBER_WORD = frozenset("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand
+    half first second third fourth fifth sixth seventh eighth ninth tenth""".split())
+
+
+def _restates(sentence: str, said: str) -> bool:
+    """The agent's sentence gives back figures the caller has just said, and cites no record:
+    "so you've been billed for the whole eighty kilowatt hours" after "I've been charged for eighty"."""
+    if not said or _FROM_RECORD.search(sentence):
+        return False
+    values = [w for w in _TOKEN.findall(sentence.lower()) if w in _NUMBER_WORD or w[0].isdigit()]
+    heard = set(_TOKEN.findall(said.lower()))
+    return bool(values) and all(v in heard for v in values)
 
 
 _NOT_AN_ANSWER = re.compile(r"\W*(?:sorry|pardon|what|hang on|one (?:sec|second|moment)|hold on)?\W*", re.I)
@@ -256,7 +279,7 @@ class Identity(Detector):
                 if name_asked:
                     located = True
                 continue
-            by_code = self._group(patterns.match(text))
+            by_code = self._group(list(spoken_match(patterns, text)))
             intro = by_code.get("ID.INTRO", [])
             details = [m for m in _real_details(text, by_code.get("ID.DETAIL", [])) if intro or _asks_for(text, m)]
             if details and _NOT_A_CHECK.search(text) and not intro:
@@ -318,7 +341,8 @@ class Identity(Detector):
             if (not verified and turn.index != first_agent and not reads_back and not just_paid
                     and not (confirmed or accepted or details or model_check)):
                 limit = details[0].char_start if details else len(text)
-                hit = self._disclosure(text[:limit], by_code, located or disclosed, disclosed)
+                said = previous.text if previous is not None and previous.speaker == "customer" else ""
+                hit = self._disclosure(text[:limit], by_code, located or disclosed, disclosed, said)
                 p_disclose = classifier.judge(transcript, turn.index, "discloses_account_data", hit[2] if hit else 0.0,
                                               threshold)
                 # Outages, opening hours and prices are general information, whatever the model says.
@@ -358,11 +382,14 @@ class Identity(Detector):
 
     @staticmethod
     def _disclosure(text: str, by_code: dict[str, list[PatternMatch]], account_open: bool,
-                    disclosed_before: bool) -> tuple[int, int, float, str] | None:
-        """Where in ``text`` the agent reveals account data, with a score and the rule that fired."""
+                    disclosed_before: bool, said: str = "") -> tuple[int, int, float, str] | None:
+        """Where in ``text`` the agent reveals account data, with a score and the rule that fired.
+        ``said`` is the caller's turn just before, which a restatement gives back."""
         data = [m for m in by_code.get("ID.DATA", []) if m.char_end <= len(text)]
         data = [m for m in data if not _asks_without_value(text, m)]
         data = [m for m in data if not _NO_CONTENT.search(text[:m.char_start])]
+        data = [m for m in data if not _QUESTION_BEFORE.search(text[:m.char_start])]
+        data = [m for m in data if not _restates(_sentence_of(text, m.char_start), said)]
         general = _GENERAL.search(text) and not re.search(r"\byour\b", text, re.I)
         if len(text.split()) < 7 and not (_MONEY.search(text) or _ADDRESS.search(text) or _DATE.search(text)):
             data = [m for m in data if m.pattern_id != "id.your-account-data" or not any(
@@ -386,6 +413,8 @@ class Identity(Detector):
             return None
         for rx, rule, score in ((_ADDRESS, "address", 0.75), (_MONEY, "amount", 0.7), (_DATE, "date", 0.55)):
             m = rx.search(text)
+            if m and rule == "date" and re.search(r"\bsee you\b", text[:m.start()], re.I):
+                continue  # "see you in July": a goodbye, not a date read from the account
             if m and (rule != "date" or disclosed_before):
                 return m.start(), m.end(), score, f"rule:disclosed-{rule}"
         if disclosed_before and len(text.split()) >= 7:
