@@ -48,6 +48,8 @@ _TRAILING_ASK = re.compile(r"\b(?:and|also|then|now|next)\s+(?:the|your)\s+(?:[\
 _THIRD_PARTY = re.compile(r"\b(?:her|his|their|partner's|son's|daughter's|husband's|wife's|mum's|dad's)\s+(?:\w+\s+){0,4}$", re.I)
 # "Your reference is ..." gives a detail rather than asking for it.
 _GIVES = re.compile(r"\s*(?:is|was|will|has|'s|would)\b", re.I)
+# "... reference INC-55120, to check ...": the detail's value follows it, told rather than asked.
+_VALUE_AFTER = re.compile(r"[\s,:]*(?:[a-z]{1,4}[- ]?)?\d[\w-]*", re.I)
 # Sending a one-time code is asking the caller to prove who they are.
 _SENDS_CODE = re.compile(r"\b(?:send|sending|sent|text|texting|texted)\b", re.I)
 # "Security code" while taking a card payment is the card's code, not an identity check.
@@ -161,7 +163,7 @@ def _sentence_of(text: str, pos: int) -> str:
 def _asks_for(text: str, m: PatternMatch) -> bool:
     """The sentence holding the detail is a request for it, not a statement about it."""
     sentence = _sentence_of(text, m.char_start)
-    if "?" not in sentence and _GIVES.match(text, m.char_end):
+    if "?" not in sentence and (_GIVES.match(text, m.char_end) or _VALUE_AFTER.match(text, m.char_end)):
         return False
     if m.pattern_id == "id.secret" and _SENDS_CODE.search(sentence):
         return True
@@ -201,7 +203,7 @@ _FOR_A_JOB = re.compile(
 _THATS_YOU = re.compile(r"\b(?:that's|thats|that is) you\b(?!\s+(?:booked|all set|set|on|in|down|added|registered|signed|paid|"
                         r"covered|through to|done|sorted out|all done|now))", re.I)
 _ASK_AGAIN = re.compile(r"\b(?:broke up|breaking up|cut out|cutting out|didn't catch|did not catch|missed that|say that again"
-                        r"|say again|repeat (?:that|the|it|your))\b", re.I)
+                        r"|say again|repeat (?:that|the|it|your)|lost you|(?:give|tell|read) me (?:\w+ ){0,3}again)\b", re.I)
 
 
 def _method(m: PatternMatch) -> str:
@@ -283,7 +285,8 @@ class Identity(Detector):
             intro = by_code.get("ID.INTRO", [])
             details = [m for m in _real_details(text, by_code.get("ID.DETAIL", [])) if intro or _asks_for(text, m)]
             if details and _NOT_A_CHECK.search(text) and not intro:
-                details = []
+                # A code sent to the phone on the account is a check whatever the call is about.
+                details = [m for m in details if m.pattern_id == "id.secret"]
             if details and not intro and _for_a_payment(turns, turn.index, details, verified):
                 details = []
             if details and not intro and turn.index - last_check > 5 and _FOR_A_JOB.search(text):
