@@ -83,7 +83,16 @@ _SARCASM_WORD = r"(?:brilliant|great|lovely|wonderful|fantastic|marvellous|perfe
 # speech, two in a row ("oh brilliant great so it's just sat there").
 _SARCASM = re.compile(rf"(?:^|[.!?]\s+)\W*((?:(?:oh|right|well|yeah|ok|okay),?\s+)?{_SARCASM_WORD}\b(?:[.!,]|\s+{_SARCASM_WORD}\b)"
                       rf"|(?:(?:fine|right|ok|okay|yeah)\W+)?whatever\W*$)", re.IGNORECASE)
+# "fine whatever, is she coming next week": resignation opening a line, after bad news or a vague answer.
+_WHATEVER_FIRST = re.compile(r"^\W*(?:fine|right|ok|okay|yeah)\W+whatever\b", re.IGNORECASE)
 _THATS_IT = re.compile(r"\b(that's|thats|that is|is that) (it|all)\s*\?", re.IGNORECASE)
+# Unpunctuated, "that's it" closes or opens a line thrown back at a statement: "so I just wait
+# another week that's it", "that's it someone will be in touch when".
+_THATS_IT_BARE = re.compile(r"^\W*(?:so |well |oh )?that'?s it\b\W*\w+(?:\W+\w+){2,}|\w+(?:\W+\w+){2,}\W+that'?s it\W*$",
+                            re.IGNORECASE)
+# An either-or question ("hot or cold?", "just you or anyone else?"): the reply picks an option.
+_CHOICE = re.compile(r"\b(?:is|are|was|were|do|does|did|would|will|can|could|shall|should|have|has)\s+"
+                     r"(?:it|you|that|this|they|there|we|she|he)\b[^.!]*\bor\b", re.IGNORECASE)
 # Words that open a real question or a reply, never an echo of the agent's word.
 _OPENERS = frozenset("can could will would do does did is are was were have has what when where which how why who well so and but".split())
 _BAD_NEWS = frozenset("not never no nobody cancelled failed unfortunately only cannot afraid wasn't didn't can't won't isn't".split())
@@ -138,6 +147,9 @@ def score_complaint(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     for m in positive:  # one vote per pattern id
         if m.pattern_id not in best or m.score > best[m.pattern_id].score:
             best[m.pattern_id] = m
+    if previous_agent is not None and _offers_choice(previous_agent):
+        offered = set(spoken(previous_agent.text).words)
+        best = {k: m for k, m in best.items() if not set(spoken(turn.text[m.char_start:m.char_end]).words) <= offered}
     scores = [m.score for m in best.values()]
     cue = None
     if best:
@@ -152,6 +164,11 @@ def score_complaint(turn: Turn, previous_agent: Turn | None) -> Cue | None:
         strong = [s for s in scores if s >= 0.85]
         cue = Cue(turn, cue.char_start, cue.char_end, cue.score * (0.75 if strong else 0.4), cue.method)
     return cue
+
+
+def _offers_choice(agent: Turn) -> bool:
+    """Whether the agent's turn is an either-or question, so a reply naming an option chooses it."""
+    return bool(_CHOICE.search(agent.text))
 
 
 def _vague(agent: Turn) -> bool:
@@ -188,6 +205,13 @@ def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     m = _RESIGNED.search(text)
     if m and len(words) <= 8 and (_vague(previous_agent) or _bad_news(previous_agent)):
         return Cue(turn, m.start(1), m.end(1), 0.7, "rule:pushback-on-vague")
+    m = _WHATEVER_FIRST.search(text)
+    if m and (_bad_news(previous_agent) or _vague(previous_agent)):
+        return Cue(turn, m.start(), m.end(), 0.7, "rule:sarcasm")
+    m = _THATS_IT_BARE.search(text)
+    if (m and not re.search(r"[.?!,]", text) and not is_question(previous_agent.text)
+            and not re.match(r"\W*(?:yes|yeah|yep|exactly|that's right)\b", text, re.I)):
+        return Cue(turn, m.start(), m.end(), 0.7, "rule:is-that-it")
     m = _THEN_WHAT.search(text)
     if m and _vague(previous_agent):
         return Cue(turn, m.start(), m.end(), 0.7, "rule:pushback-on-vague")
@@ -199,7 +223,7 @@ def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     # Echo pushback: the customer's opening words throw the agent's own word back as a
     # challenge ("Expired?", "A note. Right.", "might").
     first = re.split(r"(?<=[.?!])\s", text.strip(), maxsplit=1)[0]
-    if _REPAIR.search(first):
+    if _REPAIR.search(first) or _offers_choice(previous_agent):
         return None
     head = [w for w in spoken(first).words if w not in _AGREEMENT]
     echoed = [w for w in head if w in agent_said and w not in STOP_WORDS]
