@@ -30,6 +30,8 @@ _TIME = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.?!](?=\s|$)")
+# A step in a clause about some other time is a condition, not an action taken.
+_LATER = re.compile(r"\b(?:once|until|till|when|after|before|if|as soon as)\s+$", re.I)
 # Auxiliaries that make "I can / I could / I'd" an offer rather than a commitment.
 _OFFER_AUX = frozenset({"can", "could", "would", "'d"})
 _COMMIT_AUX = frozenset({"will", "'ll", "have", "'ve", "am", "'m", "are", "'re", "going", "just", "already", "gone"})
@@ -73,9 +75,13 @@ class Action(HeatStep):
     def _score(self, m: PatternMatch, words: list[str], text: str, blocks: list[PatternMatch]) -> float | None:
         score = m.score
         for b in blocks:
+            if m.pattern_id == "act.note-for-someone" and m.char_start <= b.char_start and b.char_end <= m.char_end:
+                continue  # "added a note" inside "added a note for the engineer to ring her"
             near = b.token_end >= m.token_start - 6 and b.token_start <= m.token_end + 6
             if near and _same_sentence(text, b.char_start, m.char_start):
                 return None
+        if _LATER.search(text, 0, m.char_start):
+            return None  # "once he's booked you'll get an email", "until he's done"
         s_start, s_end = _sentence_of(text, m.char_start)
         if text[s_start:s_end].rstrip().endswith("?"):
             return None  # "Have you been refunded?", "Shall I book that?"
