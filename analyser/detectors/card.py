@@ -123,6 +123,8 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
                 continue
             d = r.digits
             fields, asked_in = _asked(cues, i, r.char_start)
+            if fields == ["other"] and any("CUE.CARD" in cues[k] for k in range(asked_in + 1, i + 1)):
+                fields = []  # "membership" asked, then "which card would you like to use?": the card is asked now
             if len(d) in CARD_LENGTHS:
                 ok = luhn_ok(d)
                 other = fields[-1:] == ["other"]
@@ -141,12 +143,22 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
                 continue
             if not fields and pending and pending[-1][0] >= i - 2 and turns[pending[-1][0]].speaker == t.speaker:
                 fields, asked_in = ["card"], pending[-1][0]
-            if not fields and i - card_turn <= 4:
+            # "which card?" / "card please" / "go for it": the first group of the number, unasked.
+            # It counts only if later groups make it card length.
+            if not fields and 4 <= len(d) <= 12 and recent(i, "CUE.CARD", 3) and i - card_turn > 6:
+                fields, asked_in = ["card"], i
+            unasked = not fields and i - card_turn <= 4
+            if unasked:
                 fields, asked_in = ["expiry", "cvv"], card_turn
             # What has been answered since the question, so "expiry and CVV?" is answered in order.
             given = {s.kind for s in spans if asked_in <= s.turn <= i and s.kind in ("expiry", "cvv")
                      and (s.turn < i or s.char_end <= r.char_start)}
-            todo = [f for f in fields if f not in given] or fields[-1:]
+            if unasked and {"expiry", "cvv"} <= given:
+                continue  # both given already: a later number ("the one eighty five deposit") is something else
+            todo = [f for f in fields if f not in given]
+            if not todo and t.speaker == "agent":
+                continue  # everything asked is answered: the agent's next number is something else
+            todo = todo or fields[-1:]
             strong_cvv = recent(i, "CUE.CVV", 3)
             if len(d) in (7, 8) and todo[:2] == ["expiry", "cvv"] and pay_ctx and _plausible_expiry(d[:4]):
                 cut = cut_after_digits(r, 4)
