@@ -43,10 +43,12 @@ _SUFFIXES = ("ing", "ed", "es", "s", "ly")
 
 
 def stem(word: str) -> str:
+    """A crude stem, the same for "issue", "issues" and "issued", or "charge", "charges" and "charged"."""
     for suf in _SUFFIXES:
         if word.endswith(suf) and len(word) - len(suf) >= 4:
-            return word[: -len(suf)]
-    return word
+            word = word[: -len(suf)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) >= 5 else word
 
 
 def content_words(text: str) -> set[str]:

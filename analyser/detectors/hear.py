@@ -28,7 +28,15 @@ _SENTENCE = re.compile(r".+?(?:[.?!]+(?=\s|$)|$)", re.S)
 _CAUSE = re.compile(r"\b(because|what's happened|what has happened|the reason|due to|caused by|that's why|which is why)\b", re.I)
 _ACK = re.compile(r"^\W*((right|okay|ok|i see|ah|oh|yes|yeah|got it|mm|hm|of course|sure|thank you|thanks|lovely|great)\b\W*)+", re.I)
 _INFORMS = re.compile(r"so (you|it|they|he|she)('ll| will| can| need| should| could| may| might| won't| wont| don't have"
-                      r"|'ve got to| have got to| have to| must|'re only| are only| only)\b", re.I)
+                      r"|'ve got to| have got to| have to| must|'re only| are only| only| says| shows|'s showing| is showing)\b", re.I)
+# Unpunctuated speech often ends a statement with a question ("...it's eighty nine ninety nine
+# do you use it mostly indoors or out"): an inverted auxiliary among the last words asks.
+_LATE_QUESTION = re.compile(r"\b(?:do|does|did|is|are|was|were|have|has|can|could|would|will)\s+"
+                            r"(?:you|it|they|there|she|he|your|that|this)\b(?!.*\b(?:do|does|did|is|are|was|were|have|has|can|could|would|will)\s+(?:you|it|they|there|she|he|your|that|this)\b)"
+                            r"(?:\W+\w+){0,10}\W*$", re.I)
+# A number of six or more digits read back ("so that's 20-45-77 and 61038254?") confirms details,
+# it does not ask about the problem.
+_LONG_NUMBER = 6
 # An amount of money in a sentence whose figure the caller did not say: the agent is giving
 # figures from the account ("so that's nineteen pounds eighty in charges"), not acknowledging
 # what the caller said ("so a £600 deposit, and the table never came").
@@ -111,7 +119,7 @@ class Hear(Detector):
                         continue  # "so you'll be on metered charges" tells, it does not restate
                     if not after or in_action or not (at_start or second_person):
                         continue  # "... so the last two months were estimated" explains, it does not restate
-                elif m.pattern_id == "hear.either-or" and not is_question(sentence):
+                elif m.pattern_id == "hear.either-or" and not _asks(sentence):
                     continue  # "there is the fixed tariff or the variable one" tells, it does not ask
                 elif m.pattern_id == "hear.restate" and not after and len(sentence.split()) > 3:
                     s -= 0.3
@@ -125,7 +133,7 @@ class Hear(Detector):
                 in_security = any(s_start <= x.char_start < s_end for x in security)
                 in_action = any(s_start <= x.char_start < s_end for x in acting)
                 in_feeling = any(s_start <= x.char_start < s_end for x in feeling)
-                if is_question(sentence) and shared and not in_security:
+                if _asks(sentence) and shared and not in_security and not _reads_back_number(sentence):
                     score, method = 0.6 + 0.1 * min(len(shared), 2), "rule:question-about-problem"
                 elif (len(shared) >= 2 and not in_action and (_ACK.search(sentence) or in_feeling)
                       and not _new_figures(sentence, shared)):
@@ -136,6 +144,19 @@ class Hear(Detector):
                 best = (s_start + len(sentence) - len(sentence.lstrip()), s_start + len(sentence.rstrip()),
                         min(score, 0.99), method)
         return best
+
+
+def _asks(sentence: str) -> bool:
+    """Whether a sentence asks something, a question closing unpunctuated speech included."""
+    if is_question(sentence):
+        return True
+    return not re.search(r"[.!?]", sentence) and bool(_LATE_QUESTION.search(sentence))
+
+
+def _reads_back_number(sentence: str) -> bool:
+    from .card_numbers import digit_runs
+
+    return any(len(r.digits) >= _LONG_NUMBER for r in digit_runs(sentence))
 
 
 def _new_figures(sentence: str, shared: set[str]) -> bool:
