@@ -40,7 +40,7 @@ _LONG_NUMBER = 6
 # An amount of money in a sentence whose figure the caller did not say: the agent is giving
 # figures from the account ("so that's nineteen pounds eighty in charges"), not acknowledging
 # what the caller said ("so a £600 deposit, and the table never came").
-_FIGURES = re.compile(r"£|\b(?:pounds?|quid|pence)\b", re.I)
+_FIGURES = re.compile(r"£|\b(?:pounds?|quid|pence|hundred|thousand)\b", re.I)
 _NUMBER = re.compile(r"\d|^(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
                      r"|sixty|seventy|eighty|ninety|hundred|thousand)", re.I)
 # A weak listening rule (score under 0.7) is overruled when the learned reader is this sure it is
