@@ -124,6 +124,18 @@ def _misheard_name(low: list[str], k: int, nxt) -> bool:
             or not low[k + 1][:1].isalnum())
 
 
+def _misheard_before_speaking(low: list[str], k: int) -> bool:
+    """Whether word k, just before "speaking", is a single common word standing for a misheard
+    name: it opens its clause (after a comma or "and") and is no team, company or filler word."""
+    w = low[k]
+    if not w.isalpha() or w in _NOT_A_NAME or w in TEAM_WORDS or w in ORG_SUFFIX or w in FILLERS or w in _NOT_A_SPEAKER:
+        return False
+    return k > 0 and low[k - 1] in (",", "and")
+
+
+_NOT_A_SPEAKER = {"who", "whos", "now", "currently", "generally", "also", "just", "publicly", "roughly", "broadly"}
+
+
 class Opening(Detector):
     name = "opening"
     version = "1.0"
@@ -288,6 +300,8 @@ class Opening(Detector):
                     return cand, 0.95, rule
                 # "you're through to Upgrades, I'm Kofi": a clearer anchor later in the turn wins.
                 weak = weak or (cand, 0.8, rule)
+            elif cand is not None and rule == "x-speaking" and _misheard_before_speaking(low, cand):
+                weak = weak or (cand, 0.6, rule + "-misheard")  # "Northline Rail, and may speaking"
             elif cand is not None and rule in ("speaking-with", "through-to-x") and _misheard_name(low, cand, nxt):
                 # Speech recognition turns an unusual name into a common word ("you're speaking
                 # with some", "you're through to name, how can I help?"): the slot still names the agent.
