@@ -18,7 +18,7 @@ import re
 
 from ..types import Turn
 from .complaint import HeatStep
-from .spoken import match, spoken
+from .spoken import NOT_A_TITLE, match, spoken
 from .patterns import PatternMatch, load_patterns
 
 CODE = "HEAT.TAKE_ACTION"
@@ -29,7 +29,7 @@ _TIME = re.compile(
     r"|this week)\b",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"[.?!](?=\s|$)")
+_SENTENCE_END = re.compile(NOT_A_TITLE + r"[.?!](?=\s|$)")
 # A step in a clause about some other time is a condition, not an action taken.
 _LATER = re.compile(r"\b(?:once|until|till|when|after|before|if|as soon as)\s+$", re.I)
 # Auxiliaries that make "I can / I could / I'd" an offer rather than a commitment.

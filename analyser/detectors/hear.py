@@ -19,11 +19,11 @@ from ..types import Finding, Transcript, Turn
 from .apology import apology_cues, clause_end
 from .base import Detector, fused_finding
 from .complaint import complaint_turns, content_words, heat_missing, is_question
-from .spoken import match
+from .spoken import NOT_A_TITLE, match
 from .patterns import load_patterns
 
 CODE = "HEAT.HEAR"
-_SENTENCE = re.compile(r".+?(?:[.?!]+(?=\s|$)|$)", re.S)
+_SENTENCE = re.compile(r".+?(?:" + NOT_A_TITLE + r"[.?!]+(?=\s|$)|$)", re.S)
 # Explaining the cause is not hearing the problem ("the direct debit failed at our end").
 _CAUSE = re.compile(r"\b(because|what's happened|what has happened|the reason|due to|caused by|that's why|which is why)\b", re.I)
 _ACK = re.compile(r"^\W*((right|okay|ok|i see|ah|oh|yes|yeah|got it|mm|hm|of course|sure|thank you|thanks|lovely|great)\b\W*)+", re.I)

@@ -113,4 +113,6 @@ def match(patterns: PatternSet, text: str) -> tuple[PatternMatch, ...]:
     return tuple(out)
 
 
-_SENTENCE_BREAK = re.compile(r"[.?!](?=\s)")
+# A full stop after a title ("Thanks Mr. Holloway") does not end a sentence.
+NOT_A_TITLE = r"(?<!\b[Mm]r)(?<!\b[Mm]rs)(?<!\b[Mm]s)(?<!\b[Dd]r)"
+_SENTENCE_BREAK = re.compile(NOT_A_TITLE + r"[.?!](?=\s)")
