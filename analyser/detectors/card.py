@@ -145,7 +145,8 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
                 fields, asked_in = ["card"], pending[-1][0]
             # "which card?" / "card please" / "go for it": the first group of the number, unasked.
             # It counts only if later groups make it card length.
-            if not fields and 4 <= len(d) <= 12 and recent(i, "CUE.CARD", 3) and i - card_turn > 6:
+            if (not fields and t.speaker == "customer" and 4 <= len(d) <= 12 and recent(i, "CUE.CARD", 3)
+                    and i - card_turn > 6):
                 fields, asked_in = ["card"], i
             unasked = not fields and i - card_turn <= 4
             if unasked:
