@@ -126,6 +126,10 @@ _NUMBER_WORD = frozenset("""one two three four five six seven eight nine ten ele
     half first second third fourth fifth sixth seventh eighth ninth tenth""".split())
 
 
+# A booking the agent has just made: its date is news of the booking, not data from the record.
+_JUST_BOOKED = re.compile(r"\b(?:booked|reserved|i've put you|i have put you|that's you in|you're in)\b", re.I)
+
+
 def _restates(sentence: str, said: str) -> bool:
     """The agent's sentence gives back figures the caller has just said, and cites no record:
     "so you've been billed for the whole eighty kilowatt hours" after "I've been charged for eighty"."""
@@ -393,6 +397,7 @@ class Identity(Detector):
         data = [m for m in data if not _NO_CONTENT.search(text[:m.char_start])]
         data = [m for m in data if not _QUESTION_BEFORE.search(text[:m.char_start])]
         data = [m for m in data if not _restates(_sentence_of(text, m.char_start), said)]
+        data = [m for m in data if m.pattern_id != "id.scheduled-date" or not _JUST_BOOKED.search(text[:m.char_start])]
         general = _GENERAL.search(text) and not re.search(r"\byour\b", text, re.I)
         if len(text.split()) < 7 and not (_MONEY.search(text) or _ADDRESS.search(text) or _DATE.search(text)):
             data = [m for m in data if m.pattern_id != "id.your-account-data" or not any(
