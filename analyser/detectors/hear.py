@@ -18,6 +18,7 @@ import re
 from ..types import Finding, Transcript, Turn
 from .apology import apology_cues, clause_end
 from .base import Detector, fused_finding
+from .card_numbers import digit_runs
 from .complaint import complaint_turns, content_words, heat_missing, is_question
 from .spoken import NOT_A_TITLE, match
 from .patterns import load_patterns
@@ -154,8 +155,6 @@ def _asks(sentence: str) -> bool:
 
 
 def _reads_back_number(sentence: str) -> bool:
-    from .card_numbers import digit_runs
-
     return any(len(r.digits) >= _LONG_NUMBER for r in digit_runs(sentence))
 
 

@@ -116,8 +116,7 @@ def _misheard_name(low: list[str], k: int, nxt) -> bool:
     """Whether word k, after "you're speaking with" / "you're through to", is a single word a
     speech recogniser made of the agent's name: alone in its slot (a pause, the end of the
     turn or a new clause follows) and no team, company or filler word."""
-    w = low[k]
-    if not w[:1].isalpha() or w in _NOT_A_NAME or w in TEAM_WORDS or w in ORG_SUFFIX or w in FILLERS:
+    if not _common_word_in_name_slot(low[k]):
         return False
     after = nxt(k)
     return (after is None or low[after] in BOUNDARY or low[after].startswith(("what", "how"))
@@ -128,12 +127,16 @@ def _misheard_before_speaking(low: list[str], k: int) -> bool:
     """Whether word k, just before "speaking", is a single common word standing for a misheard
     name: it opens its clause (after a comma or "and") and is no team, company or filler word."""
     w = low[k]
-    if not w.isalpha() or w in _NOT_A_NAME or w in TEAM_WORDS or w in ORG_SUFFIX or w in FILLERS or w in _NOT_A_SPEAKER:
-        return False
-    return k > 0 and low[k - 1] in (",", "and")
+    return w.isalpha() and w not in _NOT_A_SPEAKER and _common_word_in_name_slot(w) and k > 0 and low[k - 1] in (",", "and")
 
 
+# Words that come before "speaking" without naming anyone ("who's speaking?", "generally speaking").
 _NOT_A_SPEAKER = {"who", "whos", "now", "currently", "generally", "also", "just", "publicly", "roughly", "broadly"}
+
+
+def _common_word_in_name_slot(w: str) -> bool:
+    """A word that may stand for a misheard name: no pronoun, team, company or filler word."""
+    return bool(w[:1].isalpha()) and w not in _NOT_A_NAME and w not in TEAM_WORDS and w not in ORG_SUFFIX and w not in FILLERS
 
 
 class Opening(Detector):
