@@ -30,6 +30,8 @@ _CAUSE = re.compile(r"\b(because|what's happened|what has happened|the reason|du
 _ACK = re.compile(r"^\W*((right|okay|ok|i see|ah|oh|yes|yeah|got it|mm|hm|of course|sure|thank you|thanks|lovely|great)\b\W*)+", re.I)
 _INFORMS = re.compile(r"so (you|it|they|he|she)('ll| will| can| need| should| could| may| might| won't| wont| don't have"
                       r"|'ve got to| have got to| have to| must|'re only| are only| only| says| shows|'s showing| is showing)\b", re.I)
+# The caller has passed the security check ("that's you verified", "all matched").
+_CHECK_PASSED = re.compile(r"\b(?:verified|verify|through security|you through|matched|confirmed|all correct)\b", re.I)
 # Unpunctuated speech often ends a statement with a question ("...it's eighty nine ninety nine
 # do you use it mostly indoors or out"): an inverted auxiliary among the last words asks.
 _LATE_QUESTION = re.compile(r"\b(?:do|does|did|is|are|was|were|have|has|can|could|would|will)\s+"
@@ -105,12 +107,18 @@ class Hear(Detector):
             score, method = 0.0, ""
             for m in cues:
                 # A security question right where the cue is makes it routine, not listening.
-                if any(m.char_start - 10 <= x.char_start <= m.char_start + 60 for x in security):
+                if any(m.char_start - 10 <= x.char_start <= m.char_start + 60 and s_start <= x.char_start < s_end
+                       for x in security):
                     continue
                 after = content_words(masked[m.char_start:clause_end(text, m.char_end, 120)]) & said
                 s = m.score
                 if m.pattern_id == "hear.so-restate":
-                    at_start = not _ACK.sub("", text[s_start:m.char_start]).strip(" ,")
+                    before = text[s_start:m.char_start]
+                    # "thanks Kieran, that's you verified, so it's the duplicate from the 3rd": the
+                    # check's pass and thanks come first, the restatement still opens the business.
+                    at_start = not _ACK.sub("", before).strip(" ,") or (
+                        bool(_CHECK_PASSED.search(before)) and len(before.split()) <= 10
+                        and not _new_figures(sentence, shared))
                     second_person = text[m.char_start:m.char_end].lower().startswith("so you")
                     # An action before the "so" or in its clause ("I've changed it, so you're
                     # covered") reports, it does not restate; one after it ("so you need it by
