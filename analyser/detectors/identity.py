@@ -158,10 +158,15 @@ def _echoes(text: str, said: str) -> bool:
 
 
 def _sentence_of(text: str, pos: int) -> str:
-    for m in _SENTENCE.finditer(text):
+    """The sentence of ``text`` holding position ``pos``; a title's full stop ("Mr.") ends none."""
+    plain = _TITLE_DOT.sub(lambda t: t.group(1) + " ", text)
+    for m in _SENTENCE.finditer(plain):
         if m.start() <= pos < max(m.end(), m.start() + 1):
-            return m.group(0)
+            return text[m.start():m.end()]
     return text
+
+
+_TITLE_DOT = re.compile(r"\b(Mrs|Mr|Ms|Dr)\.", re.I)
 
 
 def _asks_for(text: str, m: PatternMatch) -> bool:
