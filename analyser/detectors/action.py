@@ -29,9 +29,19 @@ _TIME = re.compile(
     r"|this week)\b",
     re.IGNORECASE,
 )
+# A day or an hour, for callbacks arranged for someone else.
+_FIRM_TIME = re.compile(
+    r"\b(today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|midday|noon|"
+    r"\d{1,2}(:\d\d)?\s*(am|pm)|o'?clock|end of (the )?day)\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(NOT_A_TITLE + r"[.?!](?=\s|$)")
 # A step in a clause about some other time is a condition, not an action taken.
-_LATER = re.compile(r"\b(?:once|until|till|when|after|before|if|as soon as)\s+$", re.I)
+_LATER = re.compile(r"\b(?:once|until|till|when|after|before|if|as soon as)\s+(?:(?:he|she|they|it|that|this)\s*)?$", re.I)
+# A "but" between a refusal and a step: the refusal does not reach the step.
+_BUT = re.compile(r"\bbut\b", re.I)
+# Callbacks arranged by the agent for someone else; like the agent's own, they need a time.
+_CALLBACK_PATTERNS = frozenset({"act.they-will-call", "act.asked-to-call"})
 # Auxiliaries that make "I can / I could / I'd" an offer rather than a commitment.
 _OFFER_AUX = frozenset({"can", "could", "would", "'d"})
 _COMMIT_AUX = frozenset({"will", "'ll", "have", "'ve", "am", "'m", "are", "'re", "going", "just", "already", "gone"})
@@ -78,6 +88,8 @@ class Action(HeatStep):
             if m.pattern_id == "act.note-for-someone" and m.char_start <= b.char_start and b.char_end <= m.char_end:
                 continue  # "added a note" inside "added a note for the engineer to ring her"
             near = b.token_end >= m.token_start - 6 and b.token_start <= m.token_end + 6
+            if b.char_end <= m.char_start and _BUT.search(text, b.char_end, m.char_start):
+                continue  # "I can't refund it myself, but I'm raising a complaint with head office"
             if near and _same_sentence(text, b.char_start, m.char_start):
                 return None
         if _LATER.search(text, 0, m.char_start):
@@ -85,6 +97,9 @@ class Action(HeatStep):
         s_start, s_end = _sentence_of(text, m.char_start)
         if text[s_start:s_end].rstrip().endswith("?"):
             return None  # "Have you been refunded?", "Shall I book that?"
+        if m.pattern_id in _CALLBACK_PATTERNS and not _FIRM_TIME.search(text[m.char_end:m.char_end + 80]):
+            return None  # "the manager will call you" with no day or hour is a vague promise, and
+            # "the engineer will ring you half an hour before" says how a visit works
         if m.pattern_id == "act.i-will-do":
             chain = set(words[m.token_start + 1:m.token_end - 1])
             verb = words[m.token_end - 1]
