@@ -43,6 +43,9 @@ _SHORT_ASK = re.compile(r"^\W*(?:(?:and|also|ok(?:ay)?|right|lovely|great|thanks
                         r"(?:the|your)\b", re.I)
 _SENTENCE = re.compile(r"[^.?!]*[.?!]?")
 _NEGATED = re.compile(r"\b(?:wasn't|weren't|isn't|didn't|hasn't|haven't|couldn't|won't|doesn't|not)\b", re.I)
+# What may follow a trailing ask: "... and the post code on the booking", "... and your date of birth please".
+_ASK_TAIL = re.compile(r"\W*(?:(?:on|for|with|from) (?:the|your) (?:\w+ )?(?:booking|account|file|record|system|policy|order"
+                       r"|membership|agreement|plan)|please|for me|as well|too)?\W*", re.I)
 _TRAILING_ASK = re.compile(r"\b(?:and|also|then|now|next)\s+(?:the|your)\s+(?:[\w']+\s+){0,3}$", re.I)
 # Details of someone else ("her date of birth") are not the caller's check.
 _THIRD_PARTY = re.compile(r"\b(?:her|his|their|partner's|son's|daughter's|husband's|wife's|mum's|dad's)\s+(?:\w+\s+){0,4}$", re.I)
@@ -183,7 +186,7 @@ def _asks_for(text: str, m: PatternMatch) -> bool:
     if words <= 14 and _SHORT_ASK.search(sentence) and not _NEGATED.search(sentence):
         return True
     # Unpunctuated speech: a read-back, then "... and the lead passenger's date of birth".
-    return bool(_TRAILING_ASK.search(text[:m.char_start])) and not text[m.char_end:].strip(" ?.,!").strip()
+    return bool(_TRAILING_ASK.search(text[:m.char_start])) and bool(_ASK_TAIL.fullmatch(text[m.char_end:]))
 
 
 def _asks_without_value(text: str, m: PatternMatch) -> bool:
@@ -211,6 +214,11 @@ _FOR_A_JOB = re.compile(
 # goes on to say what is done ("that's you booked in").
 _THATS_YOU = re.compile(r"\b(?:that's|thats|that is) you\b(?!\s+(?:booked|all set|set|on|in|down|added|registered|signed|paid|"
                         r"covered|through to|done|sorted out|all done|now))", re.I)
+# "Yes, I can see Olivia Grant, Stage 3, Tuesdays at 5.30": a named record is open. Written
+# transcripts only: the capitals are what say it is a name.
+_SEES_NAME = re.compile(r"\b[Ii] can see (?:(?:Mr|Mrs|Ms|Miss|Dr)\.? )?(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+                        r"Sunday|January|February|March|April|May|June|July|August|September|October|November|December)\b)"
+                        r"[A-Z][a-z]+(?: [A-Z][a-z'-]+)?\b")
 _ASK_AGAIN = re.compile(r"\b(?:broke up|breaking up|cut out|cutting out|didn't catch|did not catch|missed that|say that again"
                         r"|say again|repeat (?:that|the|it|your)|lost you|(?:give|tell|read) me (?:\w+ ){0,3}again)\b", re.I)
 
@@ -226,6 +234,12 @@ def _rule_match(rx: re.Pattern, text: str, rule: str, code: str, score: float) -
 
 
 _BANK_DETAIL = re.compile(r"\b(?:sort code|account (?:number|no))\b", re.I)
+# "the customer account number" is the account held with us, not a bank account.
+_OUR_ACCOUNT = re.compile(r"\b(?:customer|agreement|policy|membership) account (?:number|no)\b", re.I)
+
+
+def _ours(text: str, m: PatternMatch) -> bool:
+    return bool(_OUR_ACCOUNT.search(text, max(0, m.char_start - 12), m.char_end))
 # A sort code near a verified caller's turn marks bank details being taken for a payment (an
 # account number alone may still be the account being checked).
 _SORT_CODE = re.compile(r"\bsort code\b", re.I)
@@ -244,7 +258,9 @@ def _for_a_payment(turns, index: int, details: list[PatternMatch], verified: boo
     a card's security code while a card is being taken, or a sort code and account number for
     a refund, a new mandate, or after the caller has been verified."""
     text = turns[index].text
-    asked = [text[m.char_start:m.char_end] for m in details]
+    asked = [text[m.char_start:m.char_end] for m in details if not _ours(text, m)]
+    if not asked:
+        return False
     recent = _recent(turns, index)
     if all(_CARD_CODE.search(a) for a in asked):
         return bool(_CARD_CONTEXT.search(recent))
@@ -294,8 +310,9 @@ class Identity(Detector):
             intro = by_code.get("ID.INTRO", [])
             details = [m for m in _real_details(text, by_code.get("ID.DETAIL", [])) if intro or _asks_for(text, m)]
             if details and _NOT_A_CHECK.search(text) and not intro:
-                # A code sent to the phone on the account is a check whatever the call is about.
-                details = [m for m in details if m.pattern_id == "id.secret"]
+                # A code sent to the phone on the account is a check whatever the call is about, and
+                # so is the customer account number held with us.
+                details = [m for m in details if m.pattern_id == "id.secret" or _ours(text, m)]
             if details and not intro and _for_a_payment(turns, turn.index, details, verified):
                 details = []
             if details and not intro and turn.index - last_check > 5 and _FOR_A_JOB.search(text):
@@ -325,7 +342,7 @@ class Identity(Detector):
                 verify_hit = intro[0]
             if soft and not details and any(m.pattern_id == "id.soft-detail" for m in soft):
                 name_asked = True
-            if by_code.get("ID.LOCATED"):
+            if by_code.get("ID.LOCATED") or _SEES_NAME.search(text):
                 located = True
             # The check's pattern evidence fused with the model's reading of the turn.
             p_verify = classifier.judge(transcript, turn.index, "verify_identity",
@@ -403,12 +420,14 @@ class Identity(Detector):
         data = [m for m in data if not _QUESTION_BEFORE.search(text[:m.char_start])]
         data = [m for m in data if not _restates(_sentence_of(text, m.char_start), said)]
         data = [m for m in data if m.pattern_id != "id.scheduled-date" or not _JUST_BOOKED.search(text[:m.char_start])]
-        general = _GENERAL.search(text) and not re.search(r"\byour\b", text, re.I)
         if len(text.split()) < 7 and not (_MONEY.search(text) or _ADDRESS.search(text) or _DATE.search(text)):
             data = [m for m in data if m.pattern_id != "id.your-account-data" or not any(
                 w in text[m.char_start:m.char_end].lower() for w in _WEAK_DATA)]
         # "your balance", "you owe", "card ending": about this customer whatever came before.
         personal = any(re.search(r"\b(?:your|you|ending)\b", text[m.char_start:m.char_end], re.I) for m in data)
+        # "you've got three creditors on the plan ... ninety five a month in total": a total read
+        # from the open record is not a price list.
+        general = _GENERAL.search(text) and not re.search(r"\byour\b", text, re.I) and not (account_open and personal)
         if data and not general and (account_open or personal or len(data) >= 2 or _MONEY.search(text)
                                      or _ADDRESS.search(text)):
             m = data[0]
