@@ -31,7 +31,7 @@ _ACK = re.compile(r"^\W*((right|okay|ok|i see|ah|oh|yes|yeah|got it|mm|hm|of cou
 _INFORMS = re.compile(r"so (you|it|they|he|she)('ll| will| can| need| should| could| may| might| won't| wont| don't have"
                       r"|'ve got to| have got to| have to| must|'re only| are only| only| says| shows|'s showing| is showing)\b", re.I)
 # The caller has passed the security check ("that's you verified", "all matched").
-_CHECK_PASSED = re.compile(r"\b(?:verified|verify|through security|you through|matched|confirmed|all correct)\b", re.I)
+_CHECK_PASSED = re.compile(r"\b(?:verified|verify|through security|you through|matched|matches|confirmed|all correct)\b", re.I)
 # Unpunctuated speech often ends a statement with a question ("...it's eighty nine ninety nine
 # do you use it mostly indoors or out"): an inverted auxiliary among the last words asks.
 _LATE_QUESTION = re.compile(r"\b(?:do|does|did|is|are|was|were|have|has|can|could|would|will)\s+"
@@ -98,6 +98,9 @@ class Hear(Detector):
         security = [m for m in matches if m.code == "CUE.SECURITY"]
         acting = [m for m in match(load_patterns("action"), text) if m.code == "HEAT.TAKE_ACTION"]
         feeling = [m for m in match(load_patterns("empathy"), text) if m.code == "HEAT.EMPATHIZE"]
+        # A turn that sympathises or apologises may restate the facts in a sentence of their own:
+        # "A stain that size, right by the chimney breast, two weeks after the repair. I'm sorry."
+        caring = bool(feeling) or bool(apology_cues(text))
         masked = _mask_apologies(text)
         best = None
         for s_start, s_end in sentences(text):
@@ -144,7 +147,8 @@ class Hear(Detector):
                 in_feeling = any(s_start <= x.char_start < s_end for x in feeling)
                 if _asks(sentence) and shared and not in_security and not _reads_back_number(sentence):
                     score, method = 0.6 + 0.1 * min(len(shared), 2), "rule:question-about-problem"
-                elif (len(shared) >= 2 and not in_action and (_ACK.search(sentence) or in_feeling)
+                elif (len(shared) >= 2 and not in_action and (_ACK.search(sentence) or in_feeling
+                                                               or (caring and len(shared) >= 3))
                       and not _new_figures(sentence, shared)):
                     score, method = 0.5 + 0.05 * min(len(shared), 4), "rule:acknowledges-specifics"
             if score and _CAUSE.search(sentence):
