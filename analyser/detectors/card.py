@@ -42,11 +42,23 @@ class Span:
 
 
 def _cues(turn: Turn) -> dict[str, list[int]]:
-    """Which context cues a turn has, with the character offsets where each ends."""
+    """Which context cues a turn has, with the character offsets where each ends.
+
+    A card cue inside a not-a-card one ("your library card number") is not a card cue."""
+    matches = load_patterns("card").match(turn.text)
+    other = [m for m in matches if m.code == "CUE.NOT_CARD"]
     out: dict[str, list[int]] = {}
-    for m in load_patterns("card").match(turn.text):
+    for m in matches:
+        if m.code in ("CUE.CARD", "CUE.CARD_NUMBER") and any(
+                o.char_start <= m.char_start and m.char_end <= o.char_end for o in other):
+            continue
         out.setdefault(m.code, []).append(m.char_end)
     return out
+
+
+def _phone_shaped(digits: str) -> bool:
+    """A UK phone number (07700 900452, 0161 496 0000): never part of a card number."""
+    return digits.startswith("0") and len(digits) in (10, 11)
 
 
 def _plausible_expiry(d: str) -> bool:
@@ -171,7 +183,7 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
                 spans.append(Span(i, r.char_start, r.char_end, "expiry", d, 0.85, "expiry date in a payment context"))
             elif field in ("cvv", "expiry") and len(d) in (3, 4) and (pay_ctx or strong_cvv):
                 spans.append(Span(i, r.char_start, r.char_end, "cvv", d, 0.8, "security code in a payment context"))
-            elif field == "card" and pay_ctx and 2 <= len(d) <= 12:
+            elif field == "card" and pay_ctx and 2 <= len(d) <= 12 and not _phone_shaped(d):
                 pending.append((i, r))
         _join_split_numbers(turns, pending, spans, i)
     spans.sort(key=lambda s: (s.turn, s.char_start))
