@@ -356,6 +356,13 @@ class Opening(Detector):
             if span is not None:
                 s, e, toks = span
                 cased = any(words[i][0][:1].isupper() for i in range(s, e + 1))
+                # "Morning, garden waste, Tom speaking": one lower-case word before a team word, in a
+                # written transcript that capitalises names, is the team, not the organisation.
+                team_after = e + 1 < n and low[e + 1] in TEAM_WORDS
+                written = any(w[0][:1].isupper() for w in words)
+                if len(toks) == 1 and team_after and written and not cased:
+                    k = e + 1
+                    continue
                 return words[s][1], words[e][2], 0.8 if cased or len(toks) > 1 else 0.7, "bare-name"
             k += 1
         return None
