@@ -74,7 +74,7 @@ _NOT_A_CHECK = re.compile(
 _GENERAL = re.compile(r"\b(?:area|outage|outages|network|coverage|mast|nearby|roadworks|burst|samples|in your street"
                       r"|opening hours|we're open|(?:is|are) open|open (?:from|until|till)|our prices|standard rate|tariffs? (?:are|is)"
                       r"|there's an? (?:\w+ ){0,3}(?:fee|charge) for"
-                      r"|starts? from|starting (?:from|at)|(?:you'd|you would|you'll|you will) be looking at"
+                      r"|starts? (?:from|at)|starting (?:from|at)|for (?:adults|children|kids|members|non-members|seniors|students|concessions)|(?:you'd|you would|you'll|you will) be looking at"
                       r"|(?:a|per) (?:ticket|person|head|night|panel|seat)|per tax year|allowance"
                       r"|(?:pounds?|quid|pence|£[\d.,]+|\d+(?:\.\d\d)?|ninety nine|ninety five|fifty) each"
                       r"|in total|comes to|(?:that'll|that will|that'd|that would) be"
@@ -130,6 +130,12 @@ _NUMBER_WORD = frozenset("""one two three four five six seven eight nine ten ele
 
 
 # A booking the agent has just made: its date is news of the booking, not data from the record.
+_NOT_YET = re.compile(r"\b(?:once|until|till|when|as soon as|after|if)\s+$", re.I)
+_RECORD_NOUN = re.compile(r"\b(?:appointment|booking|order|delivery|payment|collection|visit|membership|subscription|plan"
+                          r"|invoice|renewal|deposit|reservation|fitting|installation|policy|contract|down for|down as)\b", re.I)
+_BOOKED_THING = re.compile(r"\b(?:booking|appointment|reservation|visit|collection|fitting|installation)\b", re.I)
+_BOOKED_NOW = re.compile(r"\b(?:i've|i have|we've|we have|just|that's|that is|i've just|i have just) (?:booked|reserved|put you)\b"
+                         r"|\b(?:that's|that is) you in\b|\byou're in\b", re.I)
 _JUST_BOOKED = re.compile(r"\b(?:booked|reserved|i've put you|i have put you|that's you in|you're in)\b", re.I)
 
 
@@ -420,6 +426,11 @@ class Identity(Detector):
         data = [m for m in data if not _QUESTION_BEFORE.search(text[:m.char_start])]
         data = [m for m in data if not _restates(_sentence_of(text, m.char_start), said)]
         data = [m for m in data if m.pattern_id != "id.scheduled-date" or not _JUST_BOOKED.search(text[:m.char_start])]
+        # "So that's the booking for Saturday the 3rd, I've put you in for two": a booking just made.
+        if _BOOKED_NOW.search(text):
+            data = [m for m in data if not _BOOKED_THING.search(text, m.char_start, m.char_end)]
+        # "as soon as the deposit's paid I'll reserve it": a step still to come, not the record.
+        data = [m for m in data if not _NOT_YET.search(text, 0, m.char_start)]
         if len(text.split()) < 7 and not (_MONEY.search(text) or _ADDRESS.search(text) or _DATE.search(text)):
             data = [m for m in data if m.pattern_id != "id.your-account-data" or not any(
                 w in text[m.char_start:m.char_end].lower() for w in _WEAK_DATA)]
@@ -428,8 +439,11 @@ class Identity(Detector):
         # "you've got three creditors on the plan ... ninety five a month in total": a total read
         # from the open record is not a price list.
         general = _GENERAL.search(text) and not re.search(r"\byour\b", text, re.I) and not (account_open and personal)
+        # "the appointment's on Wednesday at 10": a record named with its date.
+        dated = (_DATE.search(text) or _WEEKDAY.search(text)) and any(
+            _RECORD_NOUN.search(text, m.char_start, m.char_end) for m in data)
         if data and not general and (account_open or personal or len(data) >= 2 or _MONEY.search(text)
-                                     or _ADDRESS.search(text)):
+                                     or _ADDRESS.search(text) or dated):
             m = data[0]
             return m.char_start, m.char_end, 0.8, f"pattern:{m.pattern_id}"
         if general:
@@ -447,7 +461,10 @@ class Identity(Detector):
             m = rx.search(text)
             if m and rule == "date" and re.search(r"\bsee you\b", text[:m.start()], re.I):
                 continue  # "see you in July": a goodbye, not a date read from the account
-            if m and (rule != "date" or disclosed_before):
+            # A date counts once data has been given, or right after the record is found in this turn
+            # ("I've found your booking, it's the 14th of June").
+            found_here = any(x.char_end <= m.start() for x in by_code.get("ID.LOCATED", [])) if m else False
+            if m and (rule != "date" or disclosed_before or found_here):
                 return m.start(), m.end(), score, f"rule:disclosed-{rule}"
         if disclosed_before and len(text.split()) >= 7:
             m = _CONTINUE.search(text)
