@@ -37,7 +37,8 @@ _FIRM_TIME = re.compile(
 )
 _SENTENCE_END = re.compile(NOT_A_TITLE + r"[.?!](?=\s|$)")
 # A step in a clause about some other time is a condition, not an action taken.
-_LATER = re.compile(r"\b(?:once|until|till|when|after|before|if|as soon as)\s+(?:(?:he|she|they|it|that|this)\s*)?$", re.I)
+_LATER = re.compile(r"\b(?:once|until|till|when|after|before|if|as soon as)\s+"
+                    r"(?:(?:he|she|they|it|that|this)\s*|(?:the|your|his|her|their|our)\s+(?:[\w-]+\s*)?)?$", re.I)
 # A "but" between a refusal and a step: the refusal does not reach the step.
 _BUT = re.compile(r"\bbut\b", re.I)
 # Callbacks arranged by the agent for someone else; like the agent's own, they need a time.
