@@ -215,7 +215,9 @@ def _real_details(text: str, matches: list[PatternMatch]) -> list[PatternMatch]:
 # Outside a run of security questions, an address asked for a job is where to go, not a check.
 _FOR_A_JOB = re.compile(
     r"\b(?:for (?:the|a|your) (?:booking|quote|delivery|visit|collection|job|survey|installation|fitting|pickup)"
-    r"|where (?:the \w+|it|you|they)(?:'ll| will| would)? (?:be|is|are)|(?:postcode|address) there)\b", re.I)
+    r"|where (?:the \w+|it|you|they)(?:'ll| will| would)? (?:be|is|are)|(?:postcode|address) there"
+    r"|where (?:you'd|you would|would you|do you|you want|should|shall)\b"
+    r"|(?:want|like) (?:it |them |this |that )?(?:quoted|delivered|collected|fitted|installed))\b", re.I)
 # "that's you" after a check: the caller has passed ("thanks Ravi, that's you"), unless it
 # goes on to say what is done ("that's you booked in").
 _THATS_YOU = re.compile(r"\b(?:that's|thats|that is) you\b(?!\s+(?:booked|all set|set|on|in|down|added|registered|signed|paid|"
@@ -357,6 +359,7 @@ class Identity(Detector):
             # Card details asked for a payment are not an identity check, whatever the model says.
             # Nor are a delivery address or bank details for a payment once the caller is verified.
             model_may_verify = not (_CARD_CONTEXT.search(text) or _NOT_A_CHECK.search(text) or _DELIVERY.search(text)
+                                    or (turn.index - last_check > 5 and _FOR_A_JOB.search(text))
                                     or (verified and _SORT_CODE.search(_recent(turns, turn.index))))
             if verify_hit is not None or (p_verify >= threshold and model_may_verify):
                 verify_span = ((verify_hit.char_start, verify_hit.char_end, _method(verify_hit))
