@@ -360,7 +360,8 @@ class Opening(Detector):
                 # written transcript that capitalises names, is the team, not the organisation.
                 team_after = e + 1 < n and low[e + 1] in TEAM_WORDS
                 written = any(w[0][:1].isupper() for w in words)
-                if len(toks) == 1 and team_after and written and not cased:
+                after_comma = s > 0 and words[s - 1][0] == ","
+                if len(toks) == 1 and team_after and written and not cased and after_comma:
                     k = e + 1
                     continue
                 return words[s][1], words[e][2], 0.8 if cased or len(toks) > 1 else 0.7, "bare-name"
