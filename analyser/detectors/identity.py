@@ -46,6 +46,7 @@ _NEGATED = re.compile(r"\b(?:wasn't|weren't|isn't|didn't|hasn't|haven't|couldn't
 # What may follow a trailing ask: "... and the post code on the booking", "... and your date of birth please".
 _ASK_TAIL = re.compile(r"\W*(?:(?:on|for|with|from) (?:the|your) (?:\w+ )?(?:booking|account|file|record|system|policy|order"
                        r"|membership|agreement|plan)|please|for me|as well|too)?\W*", re.I)
+_WH_ASK = re.compile(r"\b(?:what|which)\s+$", re.I)
 _TRAILING_ASK = re.compile(r"\b(?:and|also|then|now|next)\s+(?:the|your)\s+(?:[\w']+\s+){0,3}$", re.I)
 # Details of someone else ("her date of birth") are not the caller's check.
 _THIRD_PARTY = re.compile(r"\b(?:her|his|their|partner's|son's|daughter's|husband's|wife's|mum's|dad's)\s+(?:\w+\s+){0,4}$", re.I)
@@ -65,7 +66,7 @@ _PAYING_IN = r"direct debit|standing order|bank details|paid into|refund (?:it )
 # A postcode or address asked to find out what is happening in the area, or where to send
 # something new, is not an identity check.
 _NOT_A_CHECK = re.compile(
-    r"\b(?:area|outage|outages|network|coverage|mast|local|nearby|what's going on|roadworks|burst|in your street"
+    r"\b(?:area|outage|outages|network|coverage|mast|local|nearby|what's going on (?:in|round|around|near|with the)|roadworks|burst|in your street"
     r"|new (?:\w+ )?(?:address|postcode|place|property|home|house|flat)|moving to|move to|you're moving"
     r"|delivery slot|deliver(?:ed)? to instead"
     r"|pay from|payee|" + _PAYING_IN + r")\b", re.I)
@@ -108,7 +109,9 @@ _ADDRESS = re.compile(
 _BY_NUMBER = re.compile(
     r"\b(?:from|off|by|with) (?:your|the) (?:phone |mobile )?number\b(?! (?:is|was|please|for))"
     r"|\byour number(?:'s| has)? (?:come|came|popped) up\b|\bnumber (?:you're|youre|you are) (?:calling|ringing|phoning)"
-    r"|\brecogni[sz]ed? your number\b|\b(?:come|came|popped|pops|comes) up on (?:the |my |our )?screen\b", re.I)
+    r"|\brecogni[sz]ed? your number\b|\b(?:come|came|popped|pops|comes) up on (?:the |my |our )?screen\b"
+    r"|\b(?:got|have|see) your number (?:on (?:the |my |our )?screen|up|here|coming up)\b"
+    r"|\byour number(?:'s| is)? (?:coming|showing) up\b", re.I)
 _WEEKDAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
 _PAYMENT_DONE = re.compile(r"\b(?:taken|gone through|went through|been paid|processed|approved|authori[sz]ed)\b", re.I)
 _CONTINUE = re.compile(r"\b(?:it says|says here|it's showing|showing here|on here|on the system|on our system"
@@ -130,6 +133,9 @@ _NUMBER_WORD = frozenset("""one two three four five six seven eight nine ten ele
 
 
 # A booking the agent has just made: its date is news of the booking, not data from the record.
+_ASKS_WHETHER = re.compile(r"^\W*(?:(?:yeah|yes|no|ok|okay|right|so|and|um|er|problem|no problem|lovely)\W+)*"
+                           r"(?:is|are|was|can|could|do|does|did)\s+(?:that|it|this|you)\b", re.I)
+_INSTRUCTION = re.compile(r"\b(?:show|bring|print|quote|have|take|keep|check)\s+$", re.I)
 _NOT_YET = re.compile(r"\b(?:once|until|till|when|as soon as|after|if)\s+$", re.I)
 _RECORD_NOUN = re.compile(r"\b(?:appointment|booking|order|delivery|payment|collection|visit|membership|subscription|plan"
                           r"|invoice|renewal|deposit|reservation|fitting|installation|policy|contract|down for|down as)\b", re.I)
@@ -181,7 +187,8 @@ _TITLE_DOT = re.compile(r"\b(Mrs|Mr|Ms|Dr)\.", re.I)
 def _asks_for(text: str, m: PatternMatch) -> bool:
     """The sentence holding the detail is a request for it, not a statement about it."""
     sentence = _sentence_of(text, m.char_start)
-    if "?" not in sentence and (_GIVES.match(text, m.char_end) or _VALUE_AFTER.match(text, m.char_end)):
+    wh_ask = bool(_WH_ASK.search(text[:m.char_start]))  # "what name's the booking under"
+    if "?" not in sentence and not wh_ask and (_GIVES.match(text, m.char_end) or _VALUE_AFTER.match(text, m.char_end)):
         return False
     if m.pattern_id == "id.secret" and _SENDS_CODE.search(sentence):
         return True
@@ -190,6 +197,10 @@ def _asks_for(text: str, m: PatternMatch) -> bool:
         return True
     # "The tenancy reference wasn't on it, so ..." tells; "and the postcode on the account" asks.
     if words <= 14 and _SHORT_ASK.search(sentence) and not _NEGATED.search(sentence):
+        return True
+    # "And the first line of your address, just so I know I've got the right Ken."
+    clause = sentence.split(",")[0]
+    if len(clause.split()) <= 10 and _SHORT_ASK.search(clause) and not _NEGATED.search(clause) and m.char_start - text.find(clause) < len(clause):
         return True
     # Unpunctuated speech: a read-back, then "... and the lead passenger's date of birth".
     return bool(_TRAILING_ASK.search(text[:m.char_start])) and bool(_ASK_TAIL.fullmatch(text[m.char_end:]))
@@ -214,7 +225,7 @@ def _real_details(text: str, matches: list[PatternMatch]) -> list[PatternMatch]:
 
 # Outside a run of security questions, an address asked for a job is where to go, not a check.
 _FOR_A_JOB = re.compile(
-    r"\b(?:for (?:the|a|your) (?:booking|quote|delivery|visit|collection|job|survey|installation|fitting|pickup)"
+    r"\b(?:for (?:(?:the|a|your) )?(?:booking|quote|delivery|visit|collection|job|survey|installation|fitting|pickup)"
     r"|where (?:the \w+|it|you|they)(?:'ll| will| would)? (?:be|is|are)|(?:postcode|address) there"
     r"|where (?:you'd|you would|would you|do you|you want|should|shall)\b"
     r"|(?:want|like) (?:it |them |this |that )?(?:quoted|delivered|collected|fitted|installed))\b", re.I)
@@ -228,7 +239,8 @@ _SEES_NAME = re.compile(r"\b[Ii] can see (?:(?:Mr|Mrs|Ms|Miss|Dr)\.? )?(?!(?:Mon
                         r"Sunday|January|February|March|April|May|June|July|August|September|October|November|December)\b)"
                         r"[A-Z][a-z]+(?: [A-Z][a-z'-]+)?\b")
 _ASK_AGAIN = re.compile(r"\b(?:broke up|breaking up|cut out|cutting out|didn't catch|did not catch|missed that|say that again"
-                        r"|say again|repeat (?:that|the|it|your)|lost you|(?:give|tell|read) me (?:\w+ ){0,3}again)\b", re.I)
+                        r"|say again|repeat (?:that|the|it|your)|lost you|(?:give|tell|read) me (?:\w+ ){0,3}again"
+                        r"|^\W*(?:sorry\W+)?(?:was that|did you say))\b", re.I)
 
 
 def _method(m: PatternMatch) -> str:
@@ -326,7 +338,10 @@ class Identity(Detector):
             if details and not intro and turn.index - last_check > 5 and _FOR_A_JOB.search(text):
                 details = []
             in_sequence = turn.index - last_check <= 5 or bool(details)
-            soft = [m for m in by_code.get("ID.SOFT_DETAIL", []) if _asks_for(text, m)]
+            asked_soft = [m for m in by_code.get("ID.SOFT_DETAIL", []) if _asks_for(text, m)]
+            # Someone else's name ("how should your daughter's name be spelt?") finds a record but
+            # checks nothing about the caller.
+            soft = [m for m in asked_soft if not _THIRD_PARTY.search(text[:m.char_start])]
             recent = turn.index - last_check <= 8
             confirmed = [m for m in by_code.get("ID.CONFIRMED", [])
                          if recent or _EXPLICIT_PASS.search(text[m.char_start:m.char_end])]
@@ -348,7 +363,7 @@ class Identity(Detector):
                 verify_hit = repeated[0]
             elif intro and soft:
                 verify_hit = intro[0]
-            if soft and not details and any(m.pattern_id == "id.soft-detail" for m in soft):
+            if asked_soft and not details and any(m.pattern_id == "id.soft-detail" for m in asked_soft):
                 name_asked = True
             if by_code.get("ID.LOCATED") or _SEES_NAME.search(text):
                 located = True
@@ -432,6 +447,8 @@ class Identity(Detector):
         # "So that's the booking for Saturday the 3rd, I've put you in for two": a booking just made.
         if _BOOKED_NOW.search(text):
             data = [m for m in data if not _BOOKED_THING.search(text, m.char_start, m.char_end)]
+        # "you just show your booking at the office": an instruction, not the record.
+        data = [m for m in data if not _INSTRUCTION.search(text, 0, m.char_start)]
         # "as soon as the deposit's paid I'll reserve it": a step still to come, not the record.
         data = [m for m in data if not _NOT_YET.search(text, 0, m.char_start)]
         if len(text.split()) < 7 and not (_MONEY.search(text) or _ADDRESS.search(text) or _DATE.search(text)):
@@ -452,6 +469,8 @@ class Identity(Detector):
         if general:
             return None
         by_number = _BY_NUMBER.search(text)
+        if by_number and _ASKS_WHETHER.search(_sentence_of(text, by_number.start())):
+            by_number = None  # "is that the number you're calling from the one on the booking?"
         if by_number:
             rest = text[by_number.end():]
             if len(rest.split()) >= 5 and (_VALUE.search(rest) or _WEEKDAY.search(rest) or _DATE.search(rest)
