@@ -108,6 +108,8 @@ class Action(HeatStep):
                 score = 0.45  # "I can book that" is an offer until it is done
             if verb in _CALLBACK_VERBS and not _TIME.search(text[m.char_end:m.char_end + 80]):
                 score = 0.4  # a callback counts only at a stated time
+            if "got" in chain and not verb.endswith(("ed", "en", "ent")):
+                return None  # "I've got order 44719 here" reads the record
             if chain & {"have", "'ve"} and verb.endswith("ed"):
                 score = min(0.95, score + 0.05)
         return score

@@ -17,6 +17,7 @@ do not count; nor do account numbers, sort codes, phone numbers or one-time code
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..types import Finding, Transcript, Turn
@@ -206,6 +207,10 @@ def _read_back(spans: list[Span], i: int, run: Run) -> list[Span]:
     return []
 
 
+# The other side asking for a piece again: "sorry, could you repeat that last bit, the line went".
+_ASKED_AGAIN = re.compile(r"\b(?:repeat|again|cut out|broke up|breaking up|missed|didn't catch|the line went|say that)\b", re.I)
+
+
 def _join_split_numbers(turns, pending: list[tuple[int, Run]], spans: list[Span], i: int) -> None:
     """Pieces of one card number read over several turns of the same speaker."""
     if not pending:
@@ -221,8 +226,15 @@ def _join_split_numbers(turns, pending: list[tuple[int, Run]], spans: list[Span]
         (chain if turns[ti].speaker == speaker else others).insert(0, (ti, r))
     echoes = [(ti, r) for ti, r in others if ti > chain[0][0] and any(c.digits == r.digits for _, c in chain)]
     pending[:] = sorted(chain + others, key=lambda p: p[0])
-    total = "".join(r.digits for _, r in chain)
-    if len({ti for ti, _ in chain}) >= 2 and len(total) in CARD_LENGTHS:
+    # A piece said again ("sorry, you cut out" - "nine five three oh ...") is one piece, not two.
+    unique: list[tuple[int, Run]] = []
+    for ti, r in chain:
+        if unique and unique[-1][1].digits == r.digits and any(
+                _ASKED_AGAIN.search(turns[k].text) for k in range(unique[-1][0] + 1, ti)):
+            continue
+        unique.append((ti, r))
+    total = "".join(r.digits for _, r in unique)
+    if len({ti for ti, _ in unique}) >= 2 and len(total) in CARD_LENGTHS:
         ok = luhn_ok(total)
         for ti, r in chain:
             spans.append(Span(ti, r.char_start, r.char_end, "card", r.digits, 0.9 if ok else 0.8,
