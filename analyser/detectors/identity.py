@@ -132,13 +132,17 @@ _NUMBER_WORD = frozenset("""one two three four five six seven eight nine ten ele
     half first second third fourth fifth sixth seventh eighth ninth tenth""".split())
 
 
-# A booking the agent has just made: its date is news of the booking, not data from the record.
+# A sentence that asks whether ("is that the number you're calling from ...?").
 _ASKS_WHETHER = re.compile(r"^\W*(?:(?:yeah|yes|no|ok|okay|right|so|and|um|er|problem|no problem|lovely)\W+)*"
                            r"(?:is|are|was|can|could|do|does|did)\s+(?:that|it|this|you)\b", re.I)
+# An instruction to the caller ("you just show your booking at the gate").
 _INSTRUCTION = re.compile(r"\b(?:show|bring|print|quote|have|take|keep|check)\s+$", re.I)
+# A step still to come ("until the deposit's paid").
 _NOT_YET = re.compile(r"\b(?:once|until|till|when|as soon as|after|if)\s+$", re.I)
+# Words that name a record, which a date read with them comes from.
 _RECORD_NOUN = re.compile(r"\b(?:appointment|booking|order|delivery|payment|collection|visit|membership|subscription|plan"
                           r"|invoice|renewal|deposit|reservation|fitting|installation|policy|contract|down for|down as)\b", re.I)
+# A booking the agent has just made: its date is news of the booking, not data from the record.
 _BOOKED_THING = re.compile(r"\b(?:booking|appointment|reservation|visit|collection|fitting|installation)\b", re.I)
 _BOOKED_NOW = re.compile(r"\b(?:i've|i have|we've|we have|just|that's|that is|i've just|i have just) (?:booked|reserved|put you)\b"
                          r"|\b(?:that's|that is) you in\b|\byou're in\b", re.I)
