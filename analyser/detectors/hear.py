@@ -21,7 +21,7 @@ from .base import Detector, fused_finding
 from .card_numbers import digit_runs
 from .complaint import complaint_turns, content_words, heat_missing, is_question
 from .spoken import NOT_A_TITLE, match
-from .patterns import load_patterns
+from .patterns import PatternMatch, load_patterns
 
 CODE = "HEAT.HEAR"
 _SENTENCE = re.compile(r".+?(?:" + NOT_A_TITLE + r"[.?!]+(?=\s|$)|$)", re.S)
@@ -100,8 +100,9 @@ class Hear(Detector):
         feeling = [m for m in match(load_patterns("empathy"), text) if m.code == "HEAT.EMPATHIZE"]
         # A turn that sympathises or apologises may restate the facts in a sentence of their own:
         # "A stain that size, right by the chimney breast, two weeks after the repair. I'm sorry."
-        caring = bool(feeling) or bool(apology_cues(text))
-        masked = _mask_apologies(text)
+        apologies = apology_cues(text)
+        caring = bool(feeling or apologies)
+        masked = _mask_apologies(text, apologies)
         best = None
         for s_start, s_end in sentences(text):
             sentence = text[s_start:s_end]
@@ -175,12 +176,12 @@ def _new_figures(sentence: str, shared: set[str]) -> bool:
     return bool(_FIGURES.search(sentence)) and not any(_NUMBER.search(w) for w in shared)
 
 
-def _mask_apologies(text: str) -> str:
+def _mask_apologies(text: str, apologies: list[PatternMatch] | None = None) -> str:
     """The text with apology clauses blanked, so words named only in "sorry about X" do not count.
 
     Only real apologies: the facts after "I'm sorry to hear that" (sympathy) are quoted back."""
     chars = list(text)
-    for m in apology_cues(text):
+    for m in (apology_cues(text) if apologies is None else apologies):
         for i in range(m.char_start, clause_end(text, m.char_end)):
             chars[i] = " "
     return "".join(chars)

@@ -176,13 +176,20 @@ def _echoes(text: str, said: str) -> bool:
     return len(words) >= 2 and sum(w in heard for w in words) >= 0.85 * len(words)
 
 
-def _sentence_of(text: str, pos: int) -> str:
-    """The sentence of ``text`` holding position ``pos``; a title's full stop ("Mr.") ends none."""
+def _sentence_span(text: str, pos: int) -> tuple[int, int]:
+    """Where the sentence of ``text`` holding position ``pos`` starts and ends; a title's full
+    stop ("Mr.") ends none."""
     plain = _TITLE_DOT.sub(lambda t: t.group(1) + " ", text)
     for m in _SENTENCE.finditer(plain):
         if m.start() <= pos < max(m.end(), m.start() + 1):
-            return text[m.start():m.end()]
-    return text
+            return m.start(), m.end()
+    return 0, len(text)
+
+
+def _sentence_of(text: str, pos: int) -> str:
+    """The sentence of ``text`` holding position ``pos``."""
+    start, end = _sentence_span(text, pos)
+    return text[start:end]
 
 
 _TITLE_DOT = re.compile(r"\b(Mrs|Mr|Ms|Dr)\.", re.I)
@@ -190,7 +197,8 @@ _TITLE_DOT = re.compile(r"\b(Mrs|Mr|Ms|Dr)\.", re.I)
 
 def _asks_for(text: str, m: PatternMatch) -> bool:
     """The sentence holding the detail is a request for it, not a statement about it."""
-    sentence = _sentence_of(text, m.char_start)
+    s_start, s_end = _sentence_span(text, m.char_start)
+    sentence = text[s_start:s_end]
     wh_ask = bool(_WH_ASK.search(text[:m.char_start]))  # "what name's the booking under"
     if "?" not in sentence and not wh_ask and (_GIVES.match(text, m.char_end) or _VALUE_AFTER.match(text, m.char_end)):
         return False
@@ -204,7 +212,8 @@ def _asks_for(text: str, m: PatternMatch) -> bool:
         return True
     # "And the first line of your address, just so I know I've got the right Ken."
     clause = sentence.split(",")[0]
-    if len(clause.split()) <= 10 and _SHORT_ASK.search(clause) and not _NEGATED.search(clause) and m.char_start - text.find(clause) < len(clause):
+    in_clause = "," not in text[s_start:m.char_start]
+    if in_clause and len(clause.split()) <= 10 and _SHORT_ASK.search(clause) and not _NEGATED.search(clause):
         return True
     # Unpunctuated speech: a read-back, then "... and the lead passenger's date of birth".
     return bool(_TRAILING_ASK.search(text[:m.char_start])) and bool(_ASK_TAIL.fullmatch(text[m.char_end:]))
@@ -258,18 +267,20 @@ def _rule_match(rx: re.Pattern, text: str, rule: str, code: str, score: float) -
 
 
 _BANK_DETAIL = re.compile(r"\b(?:sort code|account (?:number|no))\b", re.I)
-# "the customer account number" is the account held with us, not a bank account.
-_OUR_ACCOUNT = re.compile(r"\b(?:customer|agreement|policy|membership) account (?:number|no)\b", re.I)
-
-
-def _ours(text: str, m: PatternMatch) -> bool:
-    return bool(_OUR_ACCOUNT.search(text, max(0, m.char_start - 12), m.char_end))
 # A sort code near a verified caller's turn marks bank details being taken for a payment (an
 # account number alone may still be the account being checked).
 _SORT_CODE = re.compile(r"\bsort code\b", re.I)
 _CARD_CODE = re.compile(r"\bsecurity (?:code|number)\b", re.I)
 _NEW_BANK = re.compile(r"\b(?:new (?:\w+ )?(?:sort code|account|bank)|mandate|pay(?:ment)? into|bank transfer|"
                        + _PAYING_IN + r")\b", re.I)
+
+
+# "the customer account number" is the account held with us, not a bank account.
+_OUR_ACCOUNT = re.compile(r"\b(?:customer|agreement|policy|membership) account (?:number|no)\b", re.I)
+
+
+def _ours(text: str, m: PatternMatch) -> bool:
+    return bool(_OUR_ACCOUNT.search(text, max(0, m.char_start - 12), m.char_end))
 
 
 def _recent(turns, index: int) -> str:
