@@ -45,13 +45,16 @@ class Span:
 def _cues(turn: Turn) -> dict[str, list[int]]:
     """Which context cues a turn has, with the character offsets where each ends.
 
-    A card cue inside a not-a-card one ("your library card number") is not a card cue."""
+    A card cue inside a not-a-card one ("your library card number") is not a card cue, and a
+    weak code cue overlapping one ("the sort code is") is not a security-code cue."""
     matches = load_patterns("card").match(turn.text)
     other = [m for m in matches if m.code == "CUE.NOT_CARD"]
     out: dict[str, list[int]] = {}
     for m in matches:
         if m.code in ("CUE.CARD", "CUE.CARD_NUMBER") and any(
                 o.char_start <= m.char_start and m.char_end <= o.char_end for o in other):
+            continue
+        if m.code == "CUE.CVV_WEAK" and any(o.char_start < m.char_end and m.char_start < o.char_end for o in other):
             continue
         out.setdefault(m.code, []).append(m.char_end)
     return out
@@ -126,6 +129,7 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
     payment_since = -100  # latest turn that talked about a card or a card payment
     card_turn = -100  # latest turn in which a card number was spoken
     pending: list[tuple[int, Run]] = []  # pieces of a number read over several turns
+    done: tuple[int, str, int] | None = None  # (turn, speaker, digits) of the latest number joined from pieces
     for i, t in enumerate(turns):
         if cues[i].keys() & {"CUE.CARD", "CUE.CARD_NUMBER", "CUE.EXPIRY", "CUE.CVV"}:
             payment_since = i
@@ -153,6 +157,13 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
             echoed = _read_back(spans, i, r)
             if echoed:
                 spans.extend(echoed)
+                continue
+            # "... and then seven seven" / "sorry, was that seven seven?" / "seven seven one seven":
+            # the same speaker goes on with a number already card length; the rest is card data too.
+            if (done is not None and fields in ([], ["card"]) and i - done[0] <= 2 and t.speaker == done[1]
+                    and done[2] + len(d) in CARD_LENGTHS and not _phone_shaped(d)):
+                spans.append(Span(i, r.char_start, r.char_end, "card", d, 0.8, "the rest of a card number read over several turns"))
+                done = (i, t.speaker, done[2] + len(d))
                 continue
             if not fields and pending and pending[-1][0] >= i - 2 and turns[pending[-1][0]].speaker == t.speaker:
                 fields, asked_in = ["card"], pending[-1][0]
@@ -186,7 +197,7 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
                 spans.append(Span(i, r.char_start, r.char_end, "cvv", d, 0.8, "security code in a payment context"))
             elif field == "card" and pay_ctx and 2 <= len(d) <= 12 and not _phone_shaped(d):
                 pending.append((i, r))
-        _join_split_numbers(turns, pending, spans, i)
+        done = _join_split_numbers(turns, pending, spans, i) or done
     spans.sort(key=lambda s: (s.turn, s.char_start))
     return spans
 
@@ -211,10 +222,11 @@ def _read_back(spans: list[Span], i: int, run: Run) -> list[Span]:
 _ASKED_AGAIN = re.compile(r"\b(?:repeat|again|cut out|broke up|breaking up|missed|didn't catch|the line went|say that)\b", re.I)
 
 
-def _join_split_numbers(turns, pending: list[tuple[int, Run]], spans: list[Span], i: int) -> None:
-    """Pieces of one card number read over several turns of the same speaker."""
+def _join_split_numbers(turns, pending: list[tuple[int, Run]], spans: list[Span], i: int) -> tuple[int, str, int] | None:
+    """Pieces of one card number read over several turns of the same speaker. Returns the turn,
+    speaker and digit count of a number it completes."""
     if not pending:
-        return
+        return None
     speaker = turns[pending[-1][0]].speaker
     # Keep only the latest chain: the same speaker, gaps of at most 2 turns. The other side
     # may repeat each piece in between ("five four five four" / "five four five four, yep").
@@ -243,6 +255,8 @@ def _join_split_numbers(turns, pending: list[tuple[int, Run]], spans: list[Span]
             spans.append(Span(ti, r.char_start, r.char_end, "card", r.digits, 0.9 if ok else 0.8,
                               "part of a card number read back"))
         pending.clear()
+        return chain[-1][0], speaker, len(total)
+    return None
 
 
 class Card(Detector):

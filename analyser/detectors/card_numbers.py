@@ -86,6 +86,11 @@ def digit_runs(text: str, months: bool = False) -> list[Run]:
             vals[i], kind[i] = TENS[low] + "0", "d"
         elif low in FILLERS or tok in JOINERS:
             kind[i] = "f"
+    # "April '27": the apostrophe of a shortened year joins it to the month
+    for i, (tok, _, _) in enumerate(toks):
+        if (tok in ("'", "\u2019") and 0 < i < n - 1 and months and toks[i - 1][0].lower() in MONTHS
+                and toks[i + 1][0].isdigit() and len(toks[i + 1][0]) == 2):
+            kind[i] = "f"
     # "twenty eight" -> 28, "double four" -> 44
     for i, (tok, _, _) in enumerate(toks):
         low = tok.lower()

@@ -85,6 +85,8 @@ _SARCASM_WORD = r"(?:brilliant|great|lovely|wonderful|fantastic|marvellous|perfe
 # speech, two in a row ("oh brilliant great so it's just sat there").
 _SARCASM = re.compile(rf"(?:^|[.!?]\s+)\W*((?:(?:oh|right|well|yeah|ok|okay),?\s+)?{_SARCASM_WORD}\b(?:[.!,]|\s+{_SARCASM_WORD}\b)"
                       rf"|(?:(?:fine|right|ok|okay|yeah)\W+)?whatever\W*$)", re.IGNORECASE)
+# Praise turned round by a tag at the end of the turn: "... and it's still half done, brilliant that is".
+_SARCASM_TAG = re.compile(rf"\b{_SARCASM_WORD}\W+that(?:'s| is)\W*$", re.IGNORECASE)
 # "fine whatever, is she coming next week": resignation opening a line, after bad news or a vague answer.
 _WHATEVER_FIRST = re.compile(r"^\W*(?:fine|right|ok|okay|yeah)\W+whatever\b", re.IGNORECASE)
 _THATS_IT = re.compile(r"\b(that's|thats|that is|is that) (it|all)\s*\?", re.IGNORECASE)
@@ -217,6 +219,9 @@ def _context_cue(turn: Turn, previous_agent: Turn | None) -> Cue | None:
     m = _THEN_WHAT.search(text)
     if m and _vague(previous_agent):
         return Cue(turn, m.start(), m.end(), 0.7, "rule:pushback-on-vague")
+    m = _SARCASM_TAG.search(text)
+    if m:
+        return Cue(turn, m.start(), m.end(), 0.7, "rule:sarcasm-tag")
     m = _SARCASM.search(text)
     if m and (len(words) > 1 or "whatever" in words) and not _FOLLOW_UP.match(text[m.end(1):]):
         if (_bad_news(previous_agent) or _vague(previous_agent) or "whatever" in words

@@ -50,12 +50,20 @@ _WH_ASK = re.compile(r"\b(?:what|which)\s+$", re.I)
 _TRAILING_ASK = re.compile(r"\b(?:and|also|then|now|next)\s+(?:the|your)\s+(?:[\w']+\s+){0,3}$", re.I)
 # Details of someone else ("her date of birth") are not the caller's check.
 _THIRD_PARTY = re.compile(r"\b(?:her|his|their|partner's|son's|daughter's|husband's|wife's|mum's|dad's)\s+(?:\w+\s+){0,4}$", re.I)
+# Someone being added or booked for the first time: their details go on a form, they check no
+# one ("for the extra driver I'll need his date of birth", "her first time with us").
+_NEW_PERSON = re.compile(r"\b(?:extra|additional|second|named|new|joint) (?:driver|passenger|member|guest|person|policyholder)"
+                         r"|\bpassenger list\b|\bgifts?\b|\bfirst time\b|\badd(?:ing)? (?:her|him|them)\b"
+                         r"|\bsign (?:her|him|them) up\b|\benrol|\bjoin(?:ing)?\b", re.I)
+_HIS_HER = re.compile(r"\b(?:her|his|their)\b", re.I)
 # "Your reference is ..." gives a detail rather than asking for it.
-_GIVES = re.compile(r"\s*(?:is|was|will|has|'s|would)\b", re.I)
+_GIVES = re.compile(r"\s*(?:(?:on|for) (?:it|that|this|them)\s+)?(?:is|was|will|has|'s|would)\b", re.I)
 # "... reference INC-55120, to check ...": the detail's value follows it, told rather than asked.
 _VALUE_AFTER = re.compile(r"[\s,:]*(?:[a-z]{1,4}[- ]?)?\d[\w-]*", re.I)
 # Sending a one-time code is asking the caller to prove who they are.
 _SENDS_CODE = re.compile(r"\b(?:send|sending|sent|text|texting|texted)\b", re.I)
+# How an earlier payment was made, read from the record ("you paid the deposit on card").
+_PAID_ON_CARD = re.compile(r"\byou(?:'ve| have)? paid\b[^.?!]*?\b(?:on|by|with) (?:a |the |your |that )?(?:debit |credit )?card\b", re.I)
 # "Security code" while taking a card payment is the card's code, not an identity check.
 _CARD_CONTEXT = re.compile(r"\b(?:card|expiry|cvv|cvc|back of|on the back|three[- ]digits?|long number|signature strip)\b", re.I)
 # A bare "and the delivery address?" is where to send an order, not a check (the model alone
@@ -68,7 +76,7 @@ _PAYING_IN = r"direct debit|standing order|bank details|paid into|refund (?:it )
 _NOT_A_CHECK = re.compile(
     r"\b(?:area|outage|outages|network|coverage|mast|local|nearby|what's going on (?:in|round|around|near|with the)|roadworks|burst|in your street"
     r"|new (?:\w+ )?(?:address|postcode|place|property|home|house|flat)|moving to|move to|you're moving"
-    r"|delivery slot|deliver(?:ed)? to instead"
+    r"|delivery slot|deliver(?:ed)? to instead|(?:want|need|like) us to (?:come|call|visit|go)"
     r"|pay from|payee|" + _PAYING_IN + r")\b", re.I)
 # Outages, coverage and other news about an area are general information, not account data.
 # So are prices quoted for something new ("panels start from £5,900", "it's two pound a ticket").
@@ -93,6 +101,13 @@ _ASKS_OPENING = re.compile(r"\W*(?:(?:and|ok|okay|right|so|um|er|erm|lovely|grea
 _EXPLICIT_PASS = re.compile(r"verif|authenticat|validat|security|checks", re.I)
 # Cues that say only "the system shows something": disclosure when they carry some content.
 _WEAK_DATA = {"it says", "showing", "looks like", "seems like"}
+_ACCOUNT_CONTENT = re.compile(r"\d|\b(?:you|your|you're|you've|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty"
+                              r"|forty|fifty|hundred|pounds?|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+                              r"|january|february|march|april|may|june|july|august|september|october|november|december"
+                              r"|yesterday|today|last|account|appointment|booking|order|delivery|payment|collection|visit"
+                              r"|membership|subscription|plan|invoice|renewal|deposit|reservation|policy|contract|bill|balance"
+                              r"|charge|charged|refund|direct debit|paid|owe|owing|due|ends?|expired?)\b", re.I)
+_POINTS_BACK = re.compile(r"\s*(?:that|so|it|this)\s+(?:on|in|at)\b", re.I)
 _MONEY = re.compile(
     r"£\s?\d[\d,]*(?:\.\d\d)?|\b\d[\d,]*(?:\.\d\d)?\s?(?:pounds?|quid|p|pence)\b|\b(?:pounds?|quid|pence|hundred|thousand)\b", re.I)
 _DATE = re.compile(
@@ -103,6 +118,7 @@ _ADDRESS = re.compile(
     r"\b(?:\d+[a-z]?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty \w+|\w+ty)\s+(?:[a-z]+\s+){0,2}"
     r"(?:road|street|lane|avenue|close|drive|way|rise|gate|grove|crescent|court|place|terrace|gardens|hill|park"
     r"|row|walk|square|mews|quay|view|green|parade)\b(?!\s+(?:foot|feet|metres?|meters?|miles?|yards?|ft)\b)"
+    r"(?<!\beither way)(?<!\bany way)(?<!\bno way)(?<!\bone way)(?<!\bthat way)(?<!\bthis way)(?<!\bsame way)(?<!\bother way)"
     r"|\bflat \w+|\bat number \w+", re.I)
 # The agent found the account from the number the caller rings from, which proves nothing
 # (LABELS.md): what the agent then reads out of it is account data.
@@ -195,6 +211,32 @@ def _sentence_of(text: str, pos: int) -> str:
 _TITLE_DOT = re.compile(r"\b(Mrs|Mr|Ms|Dr)\.", re.I)
 
 
+def _weak_without_content(text: str, m: PatternMatch) -> bool:
+    """A weak cue ("it says", "it looks like") that points back at a rule ("it says that on the
+    form") or is followed, in its sentence, by nothing of the account."""
+    if not any(w in text[m.char_start:m.char_end].lower() for w in _WEAK_DATA):
+        return False
+    return _nothing_after(text, m.char_start, m.char_end)
+
+
+def _heard(value: str, heard: str) -> bool:
+    """Every word of ``value`` (an address read out) was said by the caller."""
+    words = _TOKEN.findall(value.lower())
+    return bool(words) and set(words) <= set(_TOKEN.findall(heard.lower()))
+
+
+def _nothing_after(text: str, start: int, end: int) -> bool:
+    """The cue at ``start:end`` points back ("it says that on the form"), or it is a guess ("it
+    looks like") whose sentence says nothing of the account after it. ("The safe place on it
+    says bin store" reads a field of the record, whatever its words.)"""
+    if _POINTS_BACK.match(text, end):
+        return True
+    if not re.search(r"\blike\b", text[start:end], re.I):
+        return False
+    stop = max(_sentence_span(text, start)[1], end)
+    return not _ACCOUNT_CONTENT.search(text, end, stop)
+
+
 def _asks_for(text: str, m: PatternMatch) -> bool:
     """The sentence holding the detail is a request for it, not a statement about it."""
     s_start, s_end = _sentence_span(text, m.char_start)
@@ -225,10 +267,13 @@ def _asks_without_value(text: str, m: PatternMatch) -> bool:
     return bool("?" in sentence or _ASKS_OPENING.match(sentence)) and not _VALUE.search(sentence)
 
 
-def _real_details(text: str, matches: list[PatternMatch]) -> list[PatternMatch]:
+def _real_details(text: str, matches: list[PatternMatch], for_account_holder: bool = False) -> list[PatternMatch]:
+    """The detail patterns that ask about the caller's own identity. ``for_account_holder``: the
+    caller acts for someone whose record it is ("his membership number", "your dad's date of
+    birth"), so that person's details check the call."""
     out = []
     for m in matches:
-        if _THIRD_PARTY.search(text[:m.char_start]):
+        if not for_account_holder and _THIRD_PARTY.search(text[:m.char_start]):
             continue
         if m.pattern_id == "id.secret" and "security" in text[m.char_start:m.char_end].lower() and _CARD_CONTEXT.search(text):
             continue
@@ -238,8 +283,8 @@ def _real_details(text: str, matches: list[PatternMatch]) -> list[PatternMatch]:
 
 # Outside a run of security questions, an address asked for a job is where to go, not a check.
 _FOR_A_JOB = re.compile(
-    r"\b(?:for (?:(?:the|a|your) )?(?:booking|quote|delivery|visit|collection|job|survey|installation|fitting|pickup)"
-    r"|where (?:the \w+|it|you|they)(?:'ll| will| would)? (?:be|is|are)|(?:postcode|address) there"
+    r"\b(?:for (?:(?:the|a|your) )?(?:booking|quote|delivery|visit|collection|job|survey|installation|fitting|pickup|pick[- ]up)"
+    r"|where (?:the \w+|it|you|they)(?:'ll| will| would)? (?:be|is|are)|(?:postcode|post code|address) there"
     r"|where (?:you'd|you would|would you|do you|you want|should|shall)\b"
     r"|(?:want|like) (?:it |them |this |that )?(?:quoted|delivered|collected|fitted|installed))\b", re.I)
 # "that's you" after a check: the caller has passed ("thanks Ravi, that's you"), unless it
@@ -331,6 +376,7 @@ class Identity(Detector):
         name_asked = False
         disclosed = False
         account_dealt = False
+        job_address = -100  # turn where the agent asked where a job or delivery is to go
         for turn in turns:
             text = turn.text
             if turn.speaker == "customer":
@@ -343,7 +389,11 @@ class Identity(Detector):
                 continue
             by_code = self._group(list(spoken_match(patterns, text)))
             intro = by_code.get("ID.INTRO", [])
-            details = [m for m in _real_details(text, by_code.get("ID.DETAIL", [])) if intro or _asks_for(text, m)]
+            # Before any check, a relative's details check the call, unless that person is being
+            # added or booked for the first time.
+            for_holder = not verified and not _NEW_PERSON.search(_recent(turns, turn.index))
+            details = [m for m in _real_details(text, by_code.get("ID.DETAIL", []), for_holder)
+                       if intro or _asks_for(text, m)]
             if details and _NOT_A_CHECK.search(text) and not intro:
                 # A code sent to the phone on the account is a check whatever the call is about, and
                 # so is the customer account number held with us.
@@ -351,6 +401,10 @@ class Identity(Detector):
             if details and not intro and _for_a_payment(turns, turn.index, details, verified):
                 details = []
             if details and not intro and turn.index - last_check > 5 and _FOR_A_JOB.search(text):
+                details, job_address = [], turn.index
+            # "... and the rest of the postcode": the job's address goes on over the next turns.
+            if details and not intro and turn.index - job_address <= 2 and all(
+                    m.pattern_id in ("id.address", "id.postcode") for m in details):
                 details = []
             in_sequence = turn.index - last_check <= 5 or bool(details)
             asked_soft = [m for m in by_code.get("ID.SOFT_DETAIL", []) if _asks_for(text, m)]
@@ -390,6 +444,8 @@ class Identity(Detector):
             # Nor are a delivery address or bank details for a payment once the caller is verified.
             model_may_verify = not (_CARD_CONTEXT.search(text) or _NOT_A_CHECK.search(text) or _DELIVERY.search(text)
                                     or (turn.index - last_check > 5 and _FOR_A_JOB.search(text))
+                                    or turn.index - job_address <= 2
+                                    or (not for_holder and not verified and _HIS_HER.search(text))
                                     or (verified and _SORT_CODE.search(_recent(turns, turn.index))))
             if verify_hit is not None or (p_verify >= threshold and model_may_verify):
                 verify_span = ((verify_hit.char_start, verify_hit.char_end, _method(verify_hit))
@@ -400,7 +456,9 @@ class Identity(Detector):
             # back; a card *ending* is account data.
             # So does any read-back of what the customer has just said.
             previous = turns[turn.index - 1] if turn.index else None
-            reads_back = bool(_CARD_CONTEXT.search(text) and not re.search(r"\bending\b", text, re.I)) or (
+            # ("you paid the deposit on card" tells how an earlier payment was made: the record.)
+            reads_back = bool(_CARD_CONTEXT.search(text) and not re.search(r"\bending\b", text, re.I)
+                              and not _PAID_ON_CARD.search(text)) or (
                 previous is not None and previous.speaker == "customer" and _echoes(text, previous.text))
             # Confirming a payment the caller has just made by card reveals nothing they do not know.
             just_paid = bool(_PAYMENT_DONE.search(text)) and any(
@@ -410,7 +468,8 @@ class Identity(Detector):
                     and not (confirmed or accepted or details or model_check)):
                 limit = details[0].char_start if details else len(text)
                 said = previous.text if previous is not None and previous.speaker == "customer" else ""
-                hit = self._disclosure(text[:limit], by_code, located or disclosed, disclosed, said)
+                heard = " ".join(t.text for t in turns[max(0, turn.index - 4):turn.index] if t.speaker == "customer")
+                hit = self._disclosure(text[:limit], by_code, located or disclosed, disclosed, said, heard)
                 p_disclose = classifier.judge(transcript, turn.index, "discloses_account_data", hit[2] if hit else 0.0,
                                               threshold)
                 # Outages, opening hours and prices are general information, whatever the model says.
@@ -450,9 +509,10 @@ class Identity(Detector):
 
     @staticmethod
     def _disclosure(text: str, by_code: dict[str, list[PatternMatch]], account_open: bool,
-                    disclosed_before: bool, said: str = "") -> tuple[int, int, float, str] | None:
+                    disclosed_before: bool, said: str = "", heard: str = "") -> tuple[int, int, float, str] | None:
         """Where in ``text`` the agent reveals account data, with a score and the rule that fired.
-        ``said`` is the caller's turn just before, which a restatement gives back."""
+        ``said`` is the caller's turn just before, which a restatement gives back; ``heard`` is
+        all the caller said over the last few turns."""
         data = [m for m in by_code.get("ID.DATA", []) if m.char_end <= len(text)]
         data = [m for m in data if not _asks_without_value(text, m)]
         data = [m for m in data if not _NO_CONTENT.search(text[:m.char_start])]
@@ -466,6 +526,9 @@ class Identity(Detector):
         data = [m for m in data if not _INSTRUCTION.search(text, 0, m.char_start)]
         # "as soon as the deposit's paid I'll reserve it": a step still to come, not the record.
         data = [m for m in data if not _NOT_YET.search(text, 0, m.char_start)]
+        # "deposits are non-refundable, it says that on the form": the cue points back at a rule.
+        # "it looks like the valet called in sick": a weak cue needs something of the account after it.
+        data = [m for m in data if not _weak_without_content(text, m)]
         if len(text.split()) < 7 and not (_MONEY.search(text) or _ADDRESS.search(text) or _DATE.search(text)):
             data = [m for m in data if m.pattern_id != "id.your-account-data" or not any(
                 w in text[m.char_start:m.char_end].lower() for w in _WEAK_DATA)]
@@ -501,10 +564,12 @@ class Identity(Detector):
             # A date counts once data has been given, or right after the record is found in this turn
             # ("I've found your booking, it's the 14th of June").
             found_here = any(x.char_end <= m.start() for x in by_code.get("ID.LOCATED", [])) if m else False
+            if m and rule == "address" and _heard(m.group(), heard):
+                continue  # the address the caller has just given, taken down or acted on
             if m and (rule != "date" or disclosed_before or found_here):
                 return m.start(), m.end(), score, f"rule:disclosed-{rule}"
         if disclosed_before and len(text.split()) >= 7:
             m = _CONTINUE.search(text)
-            if m and not _NO_CONTENT.search(text[:m.start()]):
+            if m and not _NO_CONTENT.search(text[:m.start()]) and not _nothing_after(text, m.start(), m.end()):
                 return m.start(), m.end(), 0.6, "rule:disclosed-continued"
         return None

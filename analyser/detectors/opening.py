@@ -107,6 +107,11 @@ def _name_like(tok: str) -> bool:
     return _is_word(tok) and low not in STOP and low not in TEAM_WORDS and low not in ORG_SUFFIX and len(tok) > 1
 
 
+# The caller checking whom they have reached ("oh hi, is that the office?"): the opening goes on.
+_WHO_IS_IT = re.compile(r"\W*(?:(?:oh|hi|hello|hiya|um|uh|er|yeah|sorry)\W+)*(?:is that|is this|am i (?:through to|speaking to|speaking with)"
+                        r"|have i (?:got|reached|come through to))\b(?:\W+\w+){0,8}\W*$", re.I)
+_CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+             "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
 # Words that fill the slot of "you're speaking to ..." without being a misheard name.
 _NOT_A_NAME = {"the", "a", "an", "our", "your", "my", "us", "me", "you", "we", "someone", "somebody", "one", "who",
                "them", "it", "this", "that", "one's"}
@@ -157,7 +162,9 @@ class Opening(Detector):
             return []
         found: list[Finding] = []
         for turn in self._opening_turns(turns):
-            found.extend(self._read_turn(turn, first=turn.index == agents[0].index))
+            before = turns[turn.index - 1] if turn.index else None
+            answers = before is not None and before.speaker == "customer" and bool(_WHO_IS_IT.match(before.text))
+            found.extend(self._read_turn(turn, first=turn.index == agents[0].index, answers_who=answers))
         opening = {f.turn for f in found}
         # An invitation to explain the call can come after a quick security check ("that's you
         # verified, now tell me what's been going on"): the opening resumes there.
@@ -187,7 +194,7 @@ class Opening(Detector):
                 out.append(t)
                 if len(out) == 3:
                     break
-            elif out and len(t.text.split()) >= 5:
+            elif out and len(t.text.split()) >= 5 and not _WHO_IS_IT.match(t.text):
                 break
         return out
 
@@ -196,7 +203,9 @@ class Opening(Detector):
         ms = [m for m in spoken_match(load_patterns("opening"), turn.text) if m.code == code]
         return ms[0] if ms else None
 
-    def _read_turn(self, turn: Turn, first: bool) -> list[Finding]:
+    def _read_turn(self, turn: Turn, first: bool, answers_who: bool = False) -> list[Finding]:
+        """The opening parts of one turn. ``answers_who``: the caller has just asked whom they
+        reached ("is this Zip Lunch?"), so "you're through to Ziplunch" names the organisation."""
         text = turn.text
         matches = spoken_match(load_patterns("opening"), text)
         out: list[Finding] = []
@@ -218,6 +227,8 @@ class Opening(Detector):
                 if s >= m.char_start and e <= m.char_end:
                     taken.add(k)
         name = self._agent_name(words, taken)
+        if name is not None and answers_who and name[2].startswith("through-to-x"):
+            name = None
         if name is not None:
             k, score, rule = name
             taken.add(k)
@@ -291,6 +302,13 @@ class Opening(Detector):
                     cand, rule = j, "i-am-x"
             elif w == "here" and k >= 2 and low[k - 2] in ("it's", "its"):
                 cand, rule = k - 1, "its-x-here"
+            elif w in ("it's", "its") and k + 1 < n and not (k + 2 < n and low[k + 2] == "here"):
+                # "Kiln & Co Pottery Studio, it's Maddie. How can I help?": one name, then the clause ends.
+                j = nxt(k)
+                after = low[j + 1] if j is not None and j + 1 < n else "."
+                if (j is not None and after in {".", ",", "!", "?", "-"} | BOUNDARY | CLAUSE_START
+                        and low[j] not in _CALENDAR):
+                    cand, rule = j, "its-x"
             elif w in ("through", "thru") and k > 0 and low[k - 1] in YOU_ARE and k + 1 < n \
                     and low[k + 1] == "to":
                 j = nxt(k + 1)
