@@ -55,6 +55,7 @@ _THIRD_PARTY = re.compile(r"\b(?:her|his|their|partner's|son's|daughter's|husban
 _NEW_PERSON = re.compile(r"\b(?:extra|additional|second|named|new|joint) (?:driver|passenger|member|guest|person|policyholder)"
                          r"|\bpassenger list\b|\bgifts?\b|\bfirst time\b|\badd(?:ing)? (?:her|him|them)\b"
                          r"|\bsign (?:her|him|them) up\b|\benrol|\bjoin(?:ing)?\b", re.I)
+# A turn about someone else: the learned reader alone may not call it a check when that person is new.
 _HIS_HER = re.compile(r"\b(?:her|his|their)\b", re.I)
 # "Your reference is ..." gives a detail rather than asking for it.
 _GIVES = re.compile(r"\s*(?:(?:on|for) (?:it|that|this|them)\s+)?(?:is|was|will|has|'s|would)\b", re.I)
@@ -101,12 +102,14 @@ _ASKS_OPENING = re.compile(r"\W*(?:(?:and|ok|okay|right|so|um|er|erm|lovely|grea
 _EXPLICIT_PASS = re.compile(r"verif|authenticat|validat|security|checks", re.I)
 # Cues that say only "the system shows something": disclosure when they carry some content.
 _WEAK_DATA = {"it says", "showing", "looks like", "seems like"}
+# Something of an account after a weak cue: a figure, a date, "you", a record noun.
 _ACCOUNT_CONTENT = re.compile(r"\d|\b(?:you|your|you're|you've|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty"
                               r"|forty|fifty|hundred|pounds?|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
                               r"|january|february|march|april|may|june|july|august|september|october|november|december"
                               r"|yesterday|today|last|account|appointment|booking|order|delivery|payment|collection|visit"
                               r"|membership|subscription|plan|invoice|renewal|deposit|reservation|policy|contract|bill|balance"
                               r"|charge|charged|refund|direct debit|paid|owe|owing|due|ends?|expired?)\b", re.I)
+# A weak cue pointing back at what was just said: "it says that on the form", "it says so in".
 _POINTS_BACK = re.compile(r"\s*(?:that|so|it|this)\s+(?:on|in|at)\b", re.I)
 _MONEY = re.compile(
     r"£\s?\d[\d,]*(?:\.\d\d)?|\b\d[\d,]*(?:\.\d\d)?\s?(?:pounds?|quid|p|pence)\b|\b(?:pounds?|quid|pence|hundred|thousand)\b", re.I)
