@@ -43,9 +43,6 @@ _LONG_NUMBER = 6
 # An amount of money in a sentence whose figure the caller did not say: the agent is giving
 # figures from the account ("so that's nineteen pounds eighty in charges"), not acknowledging
 # what the caller said ("so a £600 deposit, and the table never came").
-# "just so you know", "so the thing is": the agent tells, it does not restate.
-_JUST_SO = re.compile(r"\bjust so\b|\bso you know\b|\bso the thing is\b|\bso the way it works\b", re.I)
-_WORD = re.compile(r"[a-z0-9][a-z0-9.,]*[a-z0-9]|[a-z0-9]")
 _FIGURES = re.compile(r"£|\b(?:pounds?|quid|pence|hundred|thousand)\b", re.I)
 _NUMBER = re.compile(r"\d|^(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
                      r"|sixty|seventy|eighty|ninety|hundred|thousand)", re.I)
@@ -76,9 +73,7 @@ class Hear(Detector):
             if turn.speaker != "agent":
                 continue
             said = self._customer_words(turns, turn.index, complaints)
-            heard = {w for t in turns[max(0, turn.index - _WINDOW):turn.index] if t.speaker == "customer"
-                     for w in _WORD.findall(t.text.lower()) if _NUMBER.match(w)}
-            best = self._best(turn, said, heard) if said else None
+            best = self._best(turn, said) if said else None
             # The model alone may call it listening only when the turn names something the
             # customer said ("when did the boiler stop?" is not hearing a meter reading).
             refers = bool(said and content_words(_mask_apologies(turn.text)) & said)
@@ -97,9 +92,7 @@ class Hear(Detector):
                 words |= content_words(t.text)
         return words
 
-    def _best(self, turn: Turn, said: set[str], heard: set[str] = frozenset()):
-        """The turn's best listening evidence. ``said``: content words of the caller's recent
-        problem; ``heard``: the numbers the caller said in those turns."""
+    def _best(self, turn: Turn, said: set[str]):
         text = turn.text
         matches = match(load_patterns("hear"), text)
         security = [m for m in matches if m.code == "CUE.SECURITY"]
@@ -135,10 +128,8 @@ class Hear(Detector):
                     # covered") reports, it does not restate; one after it ("so you need it by
                     # Saturday, I'll reprint it now") does not matter.
                     in_action = any(s_start <= x.char_start < clause_end(text, m.char_end, 120) for x in acting)
-                    if _INFORMS.match(text, m.char_start) or _JUST_SO.search(text, max(0, m.char_start - 5), m.char_end + 12):
+                    if _INFORMS.match(text, m.char_start):
                         continue  # "so you'll be on metered charges" tells, it does not restate
-                    if _unheard_sum(text[m.char_start:clause_end(text, m.char_end, 120)], heard):
-                        continue  # "so there's £312.40 outstanding" reads the account, the caller said no sum
                     if not after or in_action or not (at_start or second_person):
                         continue  # "... so the last two months were estimated" explains, it does not restate
                 elif m.pattern_id == "hear.either-or" and not _asks(sentence):
@@ -183,14 +174,6 @@ def _reads_back_number(sentence: str) -> bool:
 def _new_figures(sentence: str, shared: set[str]) -> bool:
     """Whether ``sentence`` gives an amount of money whose figure the caller did not say."""
     return bool(_FIGURES.search(sentence)) and not any(_NUMBER.search(w) for w in shared)
-
-
-def _unheard_sum(clause: str, heard: set[str]) -> bool:
-    """Whether ``clause`` names a sum of money none of whose numbers the caller said."""
-    if not _FIGURES.search(clause):
-        return False
-    numbers = {w for w in _WORD.findall(clause.lower()) if _NUMBER.match(w) and w not in ("hundred", "thousand")}
-    return bool(numbers) and not numbers & heard
 
 
 def _mask_apologies(text: str, apologies: list[PatternMatch] | None = None) -> str:
