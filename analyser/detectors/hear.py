@@ -40,6 +40,8 @@ _LATE_QUESTION = re.compile(r"\b(?:do|does|did|is|are|was|were|have|has|can|coul
 # A number of six or more digits read back ("so that's 20-45-77 and 61038254?") confirms details,
 # it does not ask about the problem.
 _LONG_NUMBER = 6
+# "just so you know", "so the thing is": the agent tells, it does not restate.
+_JUST_SO = re.compile(r"\bjust so\b|\bso you know\b|\bso the thing is\b|\bso the way it works\b", re.I)
 # An amount of money in a sentence whose figure the caller did not say: the agent is giving
 # figures from the account ("so that's nineteen pounds eighty in charges"), not acknowledging
 # what the caller said ("so a £600 deposit, and the table never came").
@@ -128,7 +130,7 @@ class Hear(Detector):
                     # covered") reports, it does not restate; one after it ("so you need it by
                     # Saturday, I'll reprint it now") does not matter.
                     in_action = any(s_start <= x.char_start < clause_end(text, m.char_end, 120) for x in acting)
-                    if _INFORMS.match(text, m.char_start):
+                    if _INFORMS.match(text, m.char_start) or _JUST_SO.search(text, max(0, m.char_start - 5), m.char_end + 12):
                         continue  # "so you'll be on metered charges" tells, it does not restate
                     if not after or in_action or not (at_start or second_person):
                         continue  # "... so the last two months were estimated" explains, it does not restate
