@@ -18,7 +18,7 @@ import re
 
 from ..types import Turn
 from .complaint import HeatStep
-from .spoken import NOT_A_TITLE, match, spoken
+from .spoken import LATER_CLAUSE, NOT_A_TITLE, match, spoken
 from .patterns import PatternMatch, load_patterns
 
 CODE = "HEAT.TAKE_ACTION"
@@ -37,7 +37,7 @@ _FIRM_TIME = re.compile(
 )
 _SENTENCE_END = re.compile(NOT_A_TITLE + r"[.?!](?=\s|$)")
 # A step in a clause about some other time is a condition, not an action taken.
-_LATER = re.compile(r"\b(?:once|until|till|when|after|before|if|as soon as)\s+"
+_LATER = re.compile(rf"\b(?:{LATER_CLAUSE}|before)\s+"
                     r"(?:(?:he|she|they|it|that|this)\s*|(?:the|your|his|her|their|our)\s+(?:[\w-]+\s*)?)?$", re.I)
 # A "but" between a refusal and a step: the refusal does not reach the step.
 _BUT = re.compile(r"\bbut\b", re.I)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from ..types import Finding, Transcript, Turn
 from .base import Detector
 from .card_numbers import Run, cut_after_digits, digit_runs, luhn_ok
+from .spoken import LINE_BROKE
 from .patterns import load_patterns
 
 CODE = "PCI.CARD_DETAILS_SPOKEN"
@@ -219,7 +220,7 @@ def _read_back(spans: list[Span], i: int, run: Run) -> list[Span]:
 
 
 # The other side asking for a piece again: "sorry, could you repeat that last bit, the line went".
-_ASKED_AGAIN = re.compile(r"\b(?:repeat|again|cut out|broke up|breaking up|missed|didn't catch|the line went|say that)\b", re.I)
+_ASKED_AGAIN = re.compile(rf"\b(?:{LINE_BROKE}|the line went|repeat|again|missed|say that)\b", re.I)
 
 
 def _join_split_numbers(turns, pending: list[tuple[int, Run]], spans: list[Span], i: int) -> tuple[int, str, int] | None:

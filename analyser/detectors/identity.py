@@ -27,7 +27,7 @@ import re
 from .. import classifier
 from ..types import Finding, Transcript
 from .base import Detector
-from .spoken import match as spoken_match
+from .spoken import LATER_CLAUSE, LINE_BROKE, match as spoken_match
 from .patterns import PatternMatch, load_patterns
 
 VERIFY = "DPA.VERIFY_IDENTITY"
@@ -157,7 +157,7 @@ _ASKS_WHETHER = re.compile(r"^\W*(?:(?:yeah|yes|no|ok|okay|right|so|and|um|er|pr
 # An instruction to the caller ("you just show your booking at the gate").
 _INSTRUCTION = re.compile(r"\b(?:show|bring|print|quote|have|take|keep|check)\s+$", re.I)
 # A step still to come ("until the deposit's paid").
-_NOT_YET = re.compile(r"\b(?:once|until|till|when|as soon as|after|if)\s+$", re.I)
+_NOT_YET = re.compile(rf"\b{LATER_CLAUSE}\s+$", re.I)
 # Words that name a record, which a date read with them comes from.
 _RECORD_NOUN = re.compile(r"\b(?:appointment|booking|order|delivery|payment|collection|visit|membership|subscription|plan"
                           r"|invoice|renewal|deposit|reservation|fitting|installation|policy|contract|down for|down as)\b", re.I)
@@ -299,7 +299,7 @@ _THATS_YOU = re.compile(r"\b(?:that's|thats|that is) you\b(?!\s+(?:booked|all se
 _SEES_NAME = re.compile(r"\b[Ii] can see (?:(?:Mr|Mrs|Ms|Miss|Dr)\.? )?(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
                         r"Sunday|January|February|March|April|May|June|July|August|September|October|November|December)\b)"
                         r"[A-Z][a-z]+(?: [A-Z][a-z'-]+)?\b")
-_ASK_AGAIN = re.compile(r"\b(?:broke up|breaking up|cut out|cutting out|didn't catch|did not catch|missed that|say that again"
+_ASK_AGAIN = re.compile(rf"\b(?:{LINE_BROKE}|missed that|say that again"
                         r"|say again|repeat (?:that|the|it|your)|lost you|(?:give|tell|read) me (?:\w+ ){0,3}again"
                         r"|^\W*(?:sorry\W+)?(?:was that|did you say))\b", re.I)
 
