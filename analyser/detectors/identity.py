@@ -404,7 +404,9 @@ class Identity(Detector):
             if details and not intro and _for_a_payment(turns, turn.index, details, verified):
                 details = []
             if details and not intro and turn.index - last_check > 5 and _FOR_A_JOB.search(text):
-                details, job_address = [], turn.index
+                if any(m.pattern_id in ("id.address", "id.postcode") for m in details):
+                    job_address = turn.index
+                details = []
             # "... and the rest of the postcode": the job's address goes on over the next turns.
             if details and not intro and turn.index - job_address <= 2 and all(
                     m.pattern_id in ("id.address", "id.postcode") for m in details):
