@@ -102,13 +102,10 @@ _ASKS_OPENING = re.compile(r"\W*(?:(?:and|ok|okay|right|so|um|er|erm|lovely|grea
 _EXPLICIT_PASS = re.compile(r"verif|authenticat|validat|security|checks", re.I)
 # Cues that say only "the system shows something": disclosure when they carry some content.
 _WEAK_DATA = {"it says", "showing", "looks like", "seems like"}
-# Something of an account after a weak cue: a figure, a date, "you", a record noun.
-_ACCOUNT_CONTENT = re.compile(r"\d|\b(?:you|your|you're|you've|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty"
-                              r"|forty|fifty|hundred|pounds?|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-                              r"|january|february|march|april|may|june|july|august|september|october|november|december"
-                              r"|yesterday|today|last|account|appointment|booking|order|delivery|payment|collection|visit"
-                              r"|membership|subscription|plan|invoice|renewal|deposit|reservation|policy|contract|bill|balance"
-                              r"|charge|charged|refund|direct debit|paid|owe|owing|due|ends?|expired?)\b", re.I)
+# Words about the caller's account that the figure, date and record-noun regexes below do not
+# cover; with them, what a weak cue must be followed by ("it looks like you were charged").
+_ACCOUNT_WORDS = re.compile(r"\b(?:you|your|you're|you've|yesterday|today|last|bill|balance|charge|charged|refund"
+                            r"|direct debit|paid|owe|owing|due|ends?|expired?)\b", re.I)
 # A weak cue pointing back at what was just said: "it says that on the form", "it says so in".
 _POINTS_BACK = re.compile(r"\s*(?:that|so|it|this)\s+(?:on|in|at)\b", re.I)
 _MONEY = re.compile(
@@ -237,7 +234,7 @@ def _nothing_after(text: str, start: int, end: int) -> bool:
     if not re.search(r"\blike\b", text[start:end], re.I):
         return False
     stop = max(_sentence_span(text, start)[1], end)
-    return not _ACCOUNT_CONTENT.search(text, end, stop)
+    return not any(rx.search(text, end, stop) for rx in (_VALUE, _MONEY, _DATE, _WEEKDAY, _RECORD_NOUN, _ACCOUNT_WORDS))
 
 
 def _asks_for(text: str, m: PatternMatch) -> bool:

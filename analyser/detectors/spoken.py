@@ -115,10 +115,11 @@ def match(patterns: PatternSet, text: str) -> tuple[PatternMatch, ...]:
 
 # A full stop after a title ("Thanks Mr. Holloway") does not end a sentence.
 NOT_A_TITLE = r"(?<!\b[Mm]r)(?<!\b[Mm]rs)(?<!\b[Mm]s)(?<!\b[Dd]r)"
+_SENTENCE_BREAK = re.compile(NOT_A_TITLE + r"[.?!](?=\s)")
+
 # Words that open a clause about some other time ("once the deposit's paid", "until he's
 # done"): what follows is a condition or a step still to come, not something done or on record.
 LATER_CLAUSE = r"(?:once|until|till|when|after|if|as soon as)"
 # The line breaking up, said by whoever lost the other ("sorry, you cut out"): what is said
 # next repeats what was lost.
 LINE_BROKE = r"(?:broke up|breaking up|cut out|cutting out|didn't catch|did not catch)"
-_SENTENCE_BREAK = re.compile(NOT_A_TITLE + r"[.?!](?=\s)")
