@@ -46,6 +46,14 @@ _CALLBACK_PATTERNS = frozenset({"act.they-will-call", "act.asked-to-call"})
 # Auxiliaries that make "I can / I could / I'd" an offer rather than a commitment.
 _OFFER_AUX = frozenset({"can", "could", "would", "'d"})
 _COMMIT_AUX = frozenset({"will", "'ll", "have", "'ve", "am", "'m", "are", "'re", "going", "just", "already", "gone"})
+# Cues that ask or offer something next; they cannot undo a step already reported as done.
+_LATER_ASKS = frozenset({"CUE.OFFER", "CUE.ASK"})
+
+
+def _reports_done(chain: list[str]) -> bool:
+    """Whether the words between "I"/"we" and the verb make a present perfect ("I've just put ..."),
+    not an obligation ("I have to") or a possession ("I've got")."""
+    return bool(set(chain) & {"have", "'ve"}) and not set(chain) & {"to", "got", "can", "could", "would", "'d"}
 
 
 def _same_sentence(text: str, a: int, b: int) -> bool:
@@ -85,7 +93,10 @@ class Action(HeatStep):
 
     def _score(self, m: PatternMatch, words: list[str], text: str, blocks: list[PatternMatch]) -> float | None:
         score = m.score
+        done = m.pattern_id == "act.i-will-do" and _reports_done(words[m.token_start + 1:m.token_end - 1])
         for b in blocks:
+            if done and b.code in _LATER_ASKS and b.char_start >= m.char_end:
+                continue  # "I've put you down for eight tomorrow, can I take your name": the step is done
             if m.pattern_id == "act.note-for-someone" and m.char_start <= b.char_start and b.char_end <= m.char_end:
                 continue  # "added a note" inside "added a note for the engineer to ring her"
             near = b.token_end >= m.token_start - 6 and b.token_start <= m.token_end + 6

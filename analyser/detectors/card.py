@@ -78,9 +78,10 @@ def _plausible_expiry(d: str) -> bool:
 
 
 def _expiry_prefix(run: Run) -> bool:
-    """The first numbers of the run make an expiry date ("October 2027. Ten, twenty-seven.")."""
+    """The first numbers of the run make an expiry date ("October 2027. Ten, twenty-seven.", "oh
+    three two nine, March twenty-nine")."""
     d = ""
-    for _, _, piece in run.pieces[:3]:
+    for _, _, piece in run.pieces[:4]:
         d += piece
         if len(d) in (4, 6) and _plausible_expiry(d):
             return True
@@ -131,6 +132,7 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
     card_turn = -100  # latest turn in which a card number was spoken
     pending: list[tuple[int, Run]] = []  # pieces of a number read over several turns
     done: tuple[int, str, int] | None = None  # (turn, speaker, digits) of the latest number joined from pieces
+    number = ""  # the digits of the latest card-length number
     for i, t in enumerate(turns):
         if cues[i].keys() & {"CUE.CARD", "CUE.CARD_NUMBER", "CUE.EXPIRY", "CUE.CVV"}:
             payment_since = i
@@ -149,12 +151,21 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
                 if pay_ctx and (ok or not other):
                     spans.append(Span(i, r.char_start, r.char_end, "card", d, 0.96 if ok else 0.85,
                                       "card-length number, checksum " + ("passes" if ok else "fails") + ", payment context"))
-                    card_turn = i
+                    card_turn, number = i, d
                 elif ok and len(d) in (15, 16) and not other:
                     spans.append(Span(i, r.char_start, r.char_end, "card", d, 0.6,
                                       "card-length number passing the checksum, no payment context"))
-                    card_turn = i
+                    card_turn, number = i, d
                 continue
+            # A piece of the number asked for again: "can you say the last bit again, after nine oh
+            # two seven?" quotes where to resume (a part, not card data, and no security code);
+            # the other side's "eight oh two two two one eight oh" re-says a piece of it.
+            if number and len(d) >= 4 and d in number and i - card_turn <= 3:
+                if _ASKED_AGAIN.search(t.text):
+                    continue
+                if i and turns[i - 1].speaker != t.speaker and _ASKED_AGAIN.search(turns[i - 1].text):
+                    spans.append(Span(i, r.char_start, r.char_end, "card", d, 0.85, "a piece of the card number said again"))
+                    continue
             echoed = _read_back(spans, i, r)
             if echoed:
                 spans.extend(echoed)
@@ -198,7 +209,9 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
                 spans.append(Span(i, r.char_start, r.char_end, "cvv", d, 0.8, "security code in a payment context"))
             elif field == "card" and pay_ctx and 2 <= len(d) <= 12 and not _phone_shaped(d):
                 pending.append((i, r))
-        done = _join_split_numbers(turns, pending, spans, i) or done
+        joined = _join_split_numbers(turns, pending, spans, i)
+        if joined:
+            done, number = joined[:3], joined[3]
     spans.sort(key=lambda s: (s.turn, s.char_start))
     return spans
 
@@ -223,9 +236,10 @@ def _read_back(spans: list[Span], i: int, run: Run) -> list[Span]:
 _ASKED_AGAIN = re.compile(rf"\b(?:{LINE_BROKE}|the line went|repeat|again|missed|say that)\b", re.I)
 
 
-def _join_split_numbers(turns, pending: list[tuple[int, Run]], spans: list[Span], i: int) -> tuple[int, str, int] | None:
+def _join_split_numbers(turns, pending: list[tuple[int, Run]], spans: list[Span],
+                        i: int) -> tuple[int, str, int, str] | None:
     """Pieces of one card number read over several turns of the same speaker. Returns the turn,
-    speaker and digit count of a number it completes."""
+    speaker, digit count and digits of a number it completes."""
     if not pending:
         return None
     speaker = turns[pending[-1][0]].speaker
@@ -256,7 +270,7 @@ def _join_split_numbers(turns, pending: list[tuple[int, Run]], spans: list[Span]
             spans.append(Span(ti, r.char_start, r.char_end, "card", r.digits, 0.9 if ok else 0.8,
                               "part of a card number read back"))
         pending.clear()
-        return chain[-1][0], speaker, len(total)
+        return chain[-1][0], speaker, len(total), total
     return None
 
 

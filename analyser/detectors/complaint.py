@@ -107,8 +107,10 @@ _RESIGNED = re.compile(r"^\W*(?:(?:right|ok|okay|so|and|well|yeah|great|brillian
 # Asking what a vague answer is worth: "and then what", "meaning what", "what does that even mean".
 _THEN_WHAT = re.compile(r"\b(?:(?:and|so) then what|meaning what|what does that (?:even |actually )?mean"
                         r"|what(?:'s| is) that (?:supposed|meant) to mean)\b", re.I)
-# A follow-up request after a verdict word is acceptance, not sarcasm ("Perfect. And the Monday change?").
-_FOLLOW_UP = re.compile(r"\W*(?:and|what about|how about|can|could|will|would|does|do)\b[^?]*\?", re.I)
+# A follow-up request or a yes after a verdict word is acceptance, not sarcasm ("Perfect. And the
+# Monday change?", "Perfect, yes please.").
+_FOLLOW_UP = re.compile(r"\W*(?:and|what about|how about|can|could|will|would|does|do)\b[^?]*\?"
+                        r"|\W*(?:(?:yes|yeah|yep)\W+)?(?:please|go ahead|do that|that works|sounds good)\b", re.I)
 # A repair, not a challenge: "Sorry? Name and what?", "Wednesday the what?".
 _REPAIR = re.compile(r"\b(?:sorry|pardon|the what|you what|say again)\b", re.I)
 # A vague answer: no time and no step ("someone will be in touch", "should be in the next few days").

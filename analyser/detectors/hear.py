@@ -26,7 +26,8 @@ from .patterns import PatternMatch, load_patterns
 CODE = "HEAT.HEAR"
 _SENTENCE = re.compile(r".+?(?:" + NOT_A_TITLE + r"[.?!]+(?=\s|$)|$)", re.S)
 # Explaining the cause is not hearing the problem ("the direct debit failed at our end").
-_CAUSE = re.compile(r"\b(because|what's happened|what has happened|the reason|due to|caused by|that's why|which is why)\b", re.I)
+_CAUSE = re.compile(r"\b(because|what's happened|what has happened|the reason|due to|caused by|that's why|which is why"
+                    r"|that(?:'ll| will| would|'d) be why|which (?:would )?explains|that explains)\b", re.I)
 _ACK = re.compile(r"^\W*((right|okay|ok|i see|ah|oh|yes|yeah|got it|mm|hm|of course|sure|thank you|thanks|lovely|great)\b\W*)+", re.I)
 _INFORMS = re.compile(r"so (you|it|they|he|she)('ll| will| can| need| should| could| may| might| won't| wont| don't have"
                       r"|'ve got to| have got to| have to| must|'re only| are only| only| says| shows|'s showing| is showing)\b", re.I)

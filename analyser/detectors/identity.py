@@ -281,9 +281,11 @@ def _real_details(text: str, matches: list[PatternMatch], for_account_holder: bo
     return out
 
 
-# Outside a run of security questions, an address asked for a job is where to go, not a check.
+# Outside a run of security questions, an address asked for a job is where to go, not a check;
+# asked with "a contact number", name and address are details taken for a booking or a quote.
 _FOR_A_JOB = re.compile(
     r"\b(?:for (?:(?:the|a|your) )?(?:booking|quote|delivery|visit|collection|job|survey|installation|fitting|pickup|pick[- ]up)"
+    r"|a contact number"
     r"|where (?:the \w+|it|you|they)(?:'ll| will| would)? (?:be|is|are)|(?:postcode|post code|address) there"
     r"|where (?:you'd|you would|would you|do you|you want|should|shall)\b"
     r"|(?:want|like) (?:it |them |this |that )?(?:quoted|delivered|collected|fitted|installed))\b", re.I)

@@ -98,6 +98,10 @@ def _words(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
+def _word_set(text: str) -> set[str]:
+    return {w[0].lower() for w in _words(text)}
+
+
 def _is_word(tok: str) -> bool:
     return tok[:1].isalpha()
 
@@ -164,7 +168,8 @@ class Opening(Detector):
         for turn in self._opening_turns(turns):
             before = turns[turn.index - 1] if turn.index else None
             answers = before is not None and before.speaker == "customer" and bool(_WHO_IS_IT.match(before.text))
-            found.extend(self._read_turn(turn, first=turn.index == agents[0].index, answers_who=answers))
+            found.extend(self._read_turn(turn, first=turn.index == agents[0].index,
+                                         asked=_word_set(before.text) if answers else None))
         opening = {f.turn for f in found}
         # An invitation to explain the call can come after a quick security check ("that's you
         # verified, now tell me what's been going on"): the opening resumes there.
@@ -203,9 +208,11 @@ class Opening(Detector):
         ms = [m for m in spoken_match(load_patterns("opening"), turn.text) if m.code == code]
         return ms[0] if ms else None
 
-    def _read_turn(self, turn: Turn, first: bool, answers_who: bool = False) -> list[Finding]:
-        """The opening parts of one turn. ``answers_who``: the caller has just asked whom they
-        reached ("is this Zip Lunch?"), so "you're through to Ziplunch" names the organisation."""
+    def _read_turn(self, turn: Turn, first: bool, asked: set[str] | None = None) -> list[Finding]:
+        """The opening parts of one turn. ``asked``: the words of the caller's question of whom
+        they reached ("is this Zip Lunch?"), so "you're through to Ziplunch" names the organisation,
+        and a bare name repeating the caller's words ("yeah, Meadowbrook Cattery, it's Hollie") does too."""
+        answers_who = asked is not None
         text = turn.text
         matches = spoken_match(load_patterns("opening"), text)
         out: list[Finding] = []
@@ -233,7 +240,7 @@ class Opening(Detector):
             k, score, rule = name
             taken.add(k)
             out.append(self.finding(NAME, turn, words[k][1], words[k][2], score, f"rule:{rule}"))
-        company = self._company(words, taken, name is not None, first, name[0] if name else None)
+        company = self._company(words, taken, name is not None, first or answers_who, name[0] if name else None, asked)
         if company is not None:
             s, e, score, rule = company
             out.append(self.finding(COMPANY, turn, s, e, score, f"rule:{rule}"))
@@ -330,7 +337,8 @@ class Opening(Detector):
         return weak
 
     @staticmethod
-    def _company(words, taken, has_name: bool, first: bool, name_at: int | None = None) -> tuple[int, int, float, str] | None:
+    def _company(words, taken, has_name: bool, first: bool, name_at: int | None = None,
+                 asked: set[str] | None = None) -> tuple[int, int, float, str] | None:
         low = [w[0].lower() for w in words]
         n = len(words)
         anchors = (("for", ("calling", "ringing", "phoning", "contacting", "choosing")), ("welcome", ("to",)),
@@ -382,6 +390,9 @@ class Opening(Detector):
                 if len(toks) == 1 and team_after and written and not cased and after_comma:
                     k = e + 1
                     continue
+                if asked is not None and not set(toks) & asked:
+                    k = e + 1
+                    continue  # "Yes. Policy number?" after "is that Cornerstone?" names nothing
                 return words[s][1], words[e][2], 0.8 if cased or len(toks) > 1 else 0.7, "bare-name"
             k += 1
         return None
