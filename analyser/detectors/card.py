@@ -159,12 +159,15 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
                 continue
             # A piece of the number asked for again: "can you say the last bit again, after nine oh
             # two seven?" quotes where to resume (a part, not card data, and no security code);
-            # the other side's "eight oh two two two one eight oh" re-says a piece of it.
+            # the other side's "eight oh two two two one eight oh" re-says a piece of it. The last four
+            # digits alone are not card data (LABELS.md), said again or not.
             if number and len(d) >= 4 and d in number and i - card_turn <= 3:
                 if _ASKED_AGAIN.search(t.text):
                     continue
                 if i and turns[i - 1].speaker != t.speaker and _ASKED_AGAIN.search(turns[i - 1].text):
-                    spans.append(Span(i, r.char_start, r.char_end, "card", d, 0.85, "a piece of the card number said again"))
+                    if d != number[-4:]:
+                        spans.append(Span(i, r.char_start, r.char_end, "card", d, 0.85,
+                                          "a piece of the card number said again"))
                     continue
             echoed = _read_back(spans, i, r)
             if echoed:
