@@ -70,7 +70,7 @@ def test_heat_context_full_heat_response_has_no_missing():
 
 
 def test_heat_context_hear_tied_to_customer_problem():
-    restatement = "So the bill is twice what you normally pay?"
+    restatement = "So the bill is twice what you normally pay."
     about_bill = _call(("customer", "My electricity bill is twice what I normally pay."), ("agent", restatement))
     about_else = _call(("customer", "I'd like to add my partner to the account please."), ("agent", restatement))
     assert [f.turn for f in Hear().detect(about_bill) if f.present] == [1]
@@ -78,9 +78,12 @@ def test_heat_context_hear_tied_to_customer_problem():
 
 
 def test_heat_context_hear_question_needs_the_problem_words():
+    # A question straight after the caller's request may clarify it in words of its own ("how old
+    # are they?"); later in the call, a question must name something the caller said.
     question = "When did the boiler stop working?"
     about_boiler = _call(("customer", "The boiler you fitted last month has stopped working."), ("agent", question))
-    about_meter = _call(("customer", "Can I give you a meter reading for the flat?"), ("agent", question))
+    about_meter = _call(("customer", "Can I give you a meter reading for the flat?"), ("agent", "Yes, go ahead."),
+                        ("customer", "It's 04417."), ("agent", question))
     assert any(f.present for f in Hear().detect(about_boiler))
     assert not any(f.present for f in Hear().detect(about_meter))
 

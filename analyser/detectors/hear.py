@@ -20,7 +20,7 @@ from .apology import apology_cues, clause_end
 from .base import Detector, fused_finding
 from .card_numbers import digit_runs
 from .complaint import complaint_turns, content_words, heat_missing, is_question
-from .spoken import NOT_A_TITLE, match
+from .spoken import LINE_BROKE, NOT_A_TITLE, match
 from .patterns import PatternMatch, load_patterns
 
 CODE = "HEAT.HEAR"
@@ -52,6 +52,13 @@ _NUMBER = re.compile(r"\d|^(?:one|two|three|four|five|six|seven|eight|nine|ten|e
 # A weak listening rule (score under 0.7) is overruled when the learned reader is this sure it is
 # not listening: word overlap alone cannot tell "so the rest is coming on the 28th" from an echo.
 _DOUBT = (0.1, 0.7)  # (floor, firm)
+# Questions that are not about the caller's problem or request: who they are, what else, say again.
+_NOT_CLARIFYING = re.compile(r"^\W*(?:sorry|pardon)\b|\b(?:name|names|surname|who(?:'s| is) (?:it|the \w+) (?:under|in)|under (?:what|which)"
+                             r"|anything (?:else|more)|something else|" + LINE_BROKE + r"|say (?:that|it) again|repeat|slower"
+                             r"|would you like|do you want|shall i|should i|would you prefer|are you happy|is that (?:ok|okay|alright|all right)"
+                             r"|is that (?:right|correct)|suit|either of those|work for you|help|would that be|would you also"
+                             r"|speaking (?:with|to)|with us (?:before|already)|(?:could|can) you (?:drop|bring|pop|come)"
+                             r"|how would you like to pay|reg|registration|email|card|payment|reference|ref|address|number|id)\b", re.I)
 # How far back the customer's words count: their turns since this many agent turns ago.
 _WINDOW = 8
 
@@ -76,7 +83,9 @@ class Hear(Detector):
             if turn.speaker != "agent":
                 continue
             said = self._customer_words(turns, turn.index, complaints)
-            best = self._best(turn, said) if said else None
+            before = turns[turn.index - 1] if turn.index else None
+            request = before is not None and before.speaker == "customer" and len(before.text.split()) >= 6
+            best = self._best(turn, said, request) if said else None
             # The model alone may call it listening only when the turn names something the
             # customer said ("when did the boiler stop?" is not hearing a meter reading).
             refers = bool(said and content_words(_mask_apologies(turn.text)) & said)
@@ -95,7 +104,7 @@ class Hear(Detector):
                 words |= content_words(t.text)
         return words
 
-    def _best(self, turn: Turn, said: set[str]):
+    def _best(self, turn: Turn, said: set[str], request: bool = False):
         text = turn.text
         matches = match(load_patterns("hear"), text)
         security = [m for m in matches if m.code == "CUE.SECURITY"]
@@ -151,6 +160,11 @@ class Hear(Detector):
                 in_feeling = any(s_start <= x.char_start < s_end for x in feeling)
                 if _asks(sentence) and shared and not in_security and not _reads_back_number(sentence):
                     score, method = 0.6 + 0.1 * min(len(shared), 2), "rule:question-about-problem"
+                elif (request and is_question(sentence) and not in_security and not in_action and not acting
+                      and not _NOT_CLARIFYING.search(sentence) and not _reads_back_number(sentence)):
+                    # A question straight after the caller has said what they want ("how old are
+                    # they?", "what size is the boat?"): clarifying the request, in other words.
+                    score, method = 0.55, "rule:clarifying-question"
                 elif (len(shared) >= 2 and not in_action and (_ACK.search(sentence) or in_feeling
                                                                or (caring and len(shared) >= 3))
                       and not _new_figures(sentence, shared)):
