@@ -52,9 +52,12 @@ _NUMBER = re.compile(r"\d|^(?:one|two|three|four|five|six|seven|eight|nine|ten|e
 # A weak listening rule (score under 0.7) is overruled when the learned reader is this sure it is
 # not listening: word overlap alone cannot tell "so the rest is coming on the 28th" from an echo.
 _DOUBT = (0.1, 0.7)  # (floor, firm)
+# Asking to hear something again because the line broke (LABELS.md: not listening), or whether
+# there is anything else: not a question about the caller's problem, whatever words it shares.
+_REPEAT_OR_MORE = re.compile(r"\b(?:anything (?:else|more)|something else|" + LINE_BROKE
+                             + r"|say (?:that|it|the \w+(?: \w+)?) again|repeat|slower)\b", re.I)
 # Questions that are not about the caller's problem or request: who they are, what else, say again.
-_NOT_CLARIFYING = re.compile(r"^\W*(?:sorry|pardon)\b|\b(?:name|names|surname|who(?:'s| is) (?:it|the \w+) (?:under|in)|under (?:what|which)"
-                             r"|anything (?:else|more)|something else|" + LINE_BROKE + r"|say (?:that|it) again|repeat|slower"
+_NOT_CLARIFYING = re.compile(r"^\W*(?:sorry|pardon)\b|" + _REPEAT_OR_MORE.pattern + r"|\b(?:name|names|surname|who(?:'s| is) (?:it|the \w+) (?:under|in)|under (?:what|which)"
                              r"|would you like|do you want|shall i|should i|would you prefer|are you happy|is that (?:ok|okay|alright|all right)"
                              r"|is that (?:right|correct)|suit|either of those|work for you|help|would that be|would you also"
                              r"|speaking (?:with|to)|with us (?:before|already)|(?:could|can) you (?:drop|bring|pop|come)"
@@ -158,7 +161,8 @@ class Hear(Detector):
                 in_security = any(s_start <= x.char_start < s_end for x in security)
                 in_action = any(s_start <= x.char_start < s_end for x in acting)
                 in_feeling = any(s_start <= x.char_start < s_end for x in feeling)
-                if _asks(sentence) and shared and not in_security and not _reads_back_number(sentence):
+                if (_asks(sentence) and shared and not in_security and not _reads_back_number(sentence)
+                        and not _REPEAT_OR_MORE.search(sentence)):
                     score, method = 0.6 + 0.1 * min(len(shared), 2), "rule:question-about-problem"
                 elif (request and is_question(sentence) and not in_security and not in_action and not acting
                       and not _NOT_CLARIFYING.search(sentence) and not _reads_back_number(sentence)):
