@@ -12,6 +12,8 @@ complaint.
 """
 from __future__ import annotations
 
+import re
+
 from ..types import Turn
 from .complaint import HeatStep
 from .spoken import match
@@ -22,6 +24,12 @@ CODE = "HEAT.EMPATHIZE"
 _WEAK = frozenset({"emp.understand-bare"})
 _WEAK_PHRASES = ("take your time", "please do not worry", "no need to worry", "we will get", "i will get this",
                  "i promise", "i can imagine")
+
+
+# After an accident or a scare: "are you okay?", "are you all ok, is there damage to the house?"
+# ("are you okay with that?", "is everyone okay for Tuesday?" ask for agreement).
+_ARE_YOU_OK = re.compile(r"\b(?:are you|is everyone|is everybody)(?: all)? (?:ok|okay|alright|all right)\b"
+                         r"(?! (?:with|to|for|if|doing|going|about|then|so)\b)", re.I)
 
 
 class Empathy(HeatStep):
@@ -46,4 +54,8 @@ class Empathy(HeatStep):
                 score = 0.7 if after_complaint else 0.35
             if best is None or score > best[2]:
                 best = (m.char_start, m.char_end, score, f"pattern:{m.pattern_id}")
+        if after_complaint and (best is None or best[2] < 0.75):
+            m = _ARE_YOU_OK.search(turn.text)
+            if m:
+                best = (m.start(), m.end(), 0.75, "rule:are-you-ok")
         return best
