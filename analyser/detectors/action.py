@@ -50,10 +50,10 @@ _COMMIT_AUX = frozenset({"will", "'ll", "have", "'ve", "am", "'m", "are", "'re",
 _LATER_ASKS = frozenset({"CUE.OFFER", "CUE.ASK"})
 
 
-def _reports_done(chain: list[str]) -> bool:
+def _reports_done(chain: set[str]) -> bool:
     """Whether the words between "I"/"we" and the verb make a present perfect ("I've just put ..."),
     not an obligation ("I have to") or a possession ("I've got")."""
-    return bool(set(chain) & {"have", "'ve"}) and not set(chain) & {"to", "got", "can", "could", "would", "'d"}
+    return bool(chain & {"have", "'ve"}) and not chain & {"to", "got", "can", "could", "would", "'d"}
 
 
 def _same_sentence(text: str, a: int, b: int) -> bool:
@@ -93,7 +93,9 @@ class Action(HeatStep):
 
     def _score(self, m: PatternMatch, words: list[str], text: str, blocks: list[PatternMatch]) -> float | None:
         score = m.score
-        done = m.pattern_id == "act.i-will-do" and _reports_done(words[m.token_start + 1:m.token_end - 1])
+        # The words between "I"/"we" and the verb of "I've just put", "I can book".
+        chain = set(words[m.token_start + 1:m.token_end - 1]) if m.pattern_id == "act.i-will-do" else set()
+        done = _reports_done(chain)
         for b in blocks:
             if done and b.code in _LATER_ASKS and b.char_start >= m.char_end:
                 continue  # "I've put you down for eight tomorrow, can I take your name": the step is done
@@ -113,7 +115,6 @@ class Action(HeatStep):
             return None  # "the manager will call you" with no day or hour is a vague promise, and
             # "the engineer will ring you half an hour before" says how a visit works
         if m.pattern_id == "act.i-will-do":
-            chain = set(words[m.token_start + 1:m.token_end - 1])
             verb = words[m.token_end - 1]
             if chain & _OFFER_AUX and not chain & _COMMIT_AUX:
                 score = 0.45  # "I can book that" is an offer until it is done

@@ -14,18 +14,12 @@ import re
 from ..types import Finding, Transcript
 from .base import Detector, agent_turns
 from .spoken import match as spoken_match
-from .patterns import PatternMatch, best_by_code, load_patterns
+from .patterns import best_by_code, load_patterns, rule_match
 
 
 # The agent's last words being a bare thanks ("cheers", "thanks, Rob") thank the customer at the end.
-_LAST_THANKS = re.compile(r"^\W*((?:(?:ok|okay|right|lovely|great|yeah|yep)\W+)*(?:cheers|thanks|thank you|ta)\b)(?:\W+\w+){0,2}\W*$", re.I)
-
-
-def _last_thanks(text: str) -> PatternMatch | None:
-    m = _LAST_THANKS.match(text)
-    if m is None:
-        return None
-    return PatternMatch("close.last-thanks", "CLOSE.CLOSING", m.start(1), m.end(1), 0.8, 0, 0)
+_LAST_THANKS = re.compile(r"^\W*(?P<cue>(?:(?:ok|okay|right|lovely|great|yeah|yep)\W+)*(?:cheers|thanks|thank you|ta)\b)"
+                          r"(?:\W+\w+){0,2}\W*$", re.I)
 
 
 class Closing(Detector):
@@ -48,7 +42,8 @@ class Closing(Detector):
                 matches = [m for m in matches if m.pattern_id != "close.thanks-for-calling"]
             best = best_by_code(matches).get("CLOSE.CLOSING")
             if best is None and turn is agents[-1] and turn.index != opening:
-                best = _last_thanks(turn.text)
+                hits = rule_match(_LAST_THANKS, turn.text, "close.last-thanks", "CLOSE.CLOSING", 0.8)
+                best = hits[0] if hits else None
             if best:
                 found.append(
                     self.finding("CLOSE.CLOSING", turn, best.char_start, best.char_end, best.score,

@@ -28,7 +28,7 @@ from .. import classifier
 from ..types import Finding, Transcript
 from .base import Detector
 from .spoken import LATER_CLAUSE, LINE_BROKE, match as spoken_match
-from .patterns import PatternMatch, load_patterns
+from .patterns import PatternMatch, load_patterns, rule_match
 
 VERIFY = "DPA.VERIFY_IDENTITY"
 DISCLOSE = "DPA.DISCLOSURE_BEFORE_ID"
@@ -307,12 +307,6 @@ def _method(m: PatternMatch) -> str:
     return m.pattern_id if m.pattern_id.startswith("rule:") else f"pattern:{m.pattern_id}"
 
 
-def _rule_match(rx: re.Pattern, text: str, rule: str, code: str, score: float) -> list[PatternMatch]:
-    """A context rule's hit in ``text`` as a pattern match (its id is the rule's name)."""
-    m = rx.search(text)
-    return [PatternMatch(rule, code, m.start(), m.end(), score, 0, 0)] if m else []
-
-
 _BANK_DETAIL = re.compile(r"\b(?:sort code|account (?:number|no))\b", re.I)
 # A sort code near a verified caller's turn marks bank details being taken for a payment (an
 # account number alone may still be the account being checked).
@@ -420,10 +414,10 @@ class Identity(Detector):
                          if recent or _EXPLICIT_PASS.search(text[m.char_start:m.char_end])]
             accepted = by_code.get("ID.ACCEPTED", []) if just_answered else []
             if recent and not confirmed:
-                confirmed = _rule_match(_THATS_YOU, text, "rule:thats-you", "ID.CONFIRMED", 0.85)
+                confirmed = rule_match(_THATS_YOU, text, "rule:thats-you", "ID.CONFIRMED", 0.85)
             # Asking again for a detail the line cut ("sorry, you broke up, say that again"),
             # right after the caller's answer to a check, is part of the check it repeats.
-            repeated = (_rule_match(_ASK_AGAIN, text, "rule:check-asked-again", "ID.DETAIL", 0.8)
+            repeated = (rule_match(_ASK_AGAIN, text, "rule:check-asked-again", "ID.DETAIL", 0.8)
                         if just_answered else [])
             verify_hit: PatternMatch | None = None
             if details:

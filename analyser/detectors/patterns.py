@@ -19,6 +19,7 @@ refused with the file and the pattern id.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,16 @@ class PatternMatch:
     score: float
     token_start: int
     token_end: int
+
+
+def rule_match(rx: "re.Pattern[str]", text: str, rule: str, code: str, score: float) -> list[PatternMatch]:
+    """A context rule's hit in ``text`` as a pattern match (its id is the rule's name). The quote is
+    the group named ``cue`` when the regex has one, else the whole match."""
+    m = rx.search(text)
+    if m is None:
+        return []
+    start, end = m.span("cue") if "cue" in rx.groupindex else m.span()
+    return [PatternMatch(rule, code, start, end, score, 0, 0)]
 
 
 class PatternSet:
