@@ -72,8 +72,11 @@ def is_question(text: str) -> bool:
 
 
 _QUESTION_START = re.compile(
-    r"(^|\b(?:so|and|ok|okay|right)\s)(is|are|was|were|do|does|did|have|has|had|can|could|when|where|which|what|how|why)"
-    r"\s(it|you|they|that|this|there|the|your|long|often|many|much|did|does|do|is|was|exactly|just|only)\b"
+    r"(^|\b(?:so|and|ok|okay|right)\s)(?:(?:is|are|was|were|do|does|did|have|has|had|can|could)"
+    r"\s(?:it|you|they|that|this|there|the|your|he|she|we|anyone|anybody|someone)"
+    # "what's the problem with it", "whereabouts does he live": a question word and its verb
+    r"|(?:when|where|whereabouts|which|what|how|why)\s(?:it|you|they|that|this|there|the|your|long|often|many|much"
+    r"|did|does|do|is|was|are|were|'s|has|have|exactly|just|only))\b"
 )
 
 

@@ -36,7 +36,7 @@ _CHECK_PASSED = re.compile(r"\b(?:verified|verify|through security|you through|m
 # Unpunctuated speech often ends a statement with a question ("...it's eighty nine ninety nine
 # do you use it mostly indoors or out"): an inverted auxiliary among the last words asks.
 _LATE_QUESTION = re.compile(r"\b(?:do|does|did|is|are|was|were|have|has|can|could|would|will)\s+"
-                            r"(?:you|it|they|there|she|he|your|that|this)\b(?!.*\b(?:do|does|did|is|are|was|were|have|has|can|could|would|will)\s+(?:you|it|they|there|she|he|your|that|this)\b)"
+                            r"(?:you|it|they|there|she|he|your|that|this|anyone|anybody)\b(?!.*\b(?:do|does|did|is|are|was|were|have|has|can|could|would|will)\s+(?:you|it|they|there|she|he|your|that|this)\b)"
                             r"(?:\W+\w+){0,10}\W*$", re.I)
 # A number of six or more digits read back ("so that's 20-45-77 and 61038254?") confirms details,
 # it does not ask about the problem.
@@ -62,6 +62,15 @@ _NOT_CLARIFYING = re.compile(r"^\W*(?:sorry|pardon)\b|" + _REPEAT_OR_MORE.patter
                              r"|is that (?:right|correct)|suit|either of those|work for you|help|would that be|would you also"
                              r"|speaking (?:with|to)|with us (?:before|already)|(?:could|can) you (?:drop|bring|pop|come)"
                              r"|how would you like to pay|reg|registration|email|card|payment|reference|ref|address|number|id)\b", re.I)
+# Asking who or where the caller is ("what's the address of the property", "what's your son's
+# name", "what's the school called") identifies, it does not ask about the problem.
+_IDENTIFIES = re.compile(r"\b(?:what(?:'s|s| is) (?:the|your|his|her|their) (?:\w+(?:'s)? ){0,3}(?:name|address|postcode|post code)"
+                         r"|what(?:'s|s| is) (?:the|your|his|her|their) \w+(?: \w+)? called)\b", re.I)
+# Sympathy that goes on to the caller's own facts quotes them back (LABELS.md: "four days without
+# heating"): "that's worrying, especially with the plaster softening", "how disappointing that is
+# when it's for your brother".
+_FACTS_AFTER_FEELING = re.compile(r"\b(?:especially|particularly|specially)\b|\bwhen (?:it's|it is|it was|you've|you have"
+                                  r"|you're|you are|your|she's|he's|they've|they're|money's)\b", re.I)
 # How far back the customer's words count: their turns since this many agent turns ago.
 _WINDOW = 8
 
@@ -162,13 +171,17 @@ class Hear(Detector):
                 in_action = any(s_start <= x.char_start < s_end for x in acting)
                 in_feeling = any(s_start <= x.char_start < s_end for x in feeling)
                 if (_asks(sentence) and shared and not in_security and not _reads_back_number(sentence)
-                        and not _REPEAT_OR_MORE.search(sentence)):
+                        and not _REPEAT_OR_MORE.search(sentence) and not _IDENTIFIES.search(sentence)):
                     score, method = 0.6 + 0.1 * min(len(shared), 2), "rule:question-about-problem"
                 elif (request and is_question(sentence) and not in_security and not in_action and not acting
-                      and not _NOT_CLARIFYING.search(sentence) and not _reads_back_number(sentence)):
+                      and not _NOT_CLARIFYING.search(sentence) and not _IDENTIFIES.search(sentence)
+                      and not _reads_back_number(sentence)):
                     # A question straight after the caller has said what they want ("how old are
                     # they?", "what size is the boat?"): clarifying the request, in other words.
                     score, method = 0.55, "rule:clarifying-question"
+                elif in_feeling and any(content_words(masked[x.end():clause_end(text, x.end(), 120)]) & said
+                                        for x in _FACTS_AFTER_FEELING.finditer(text, s_start, s_end)):
+                    score, method = 0.7, "rule:feeling-quotes-facts"
                 elif (len(shared) >= 2 and not in_action and (_ACK.search(sentence) or in_feeling
                                                                or (caring and len(shared) >= 3))
                       and not _new_figures(sentence, shared)):
