@@ -116,6 +116,8 @@ _WHO_IS_IT = re.compile(r"\W*(?:(?:oh|hi|hello|hiya|um|uh|er|yeah|sorry)\W+)*(?:
                         r"|have i (?:got|reached|come through to))\b(?:\W+\w+){0,8}\W*$", re.I)
 _CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
              "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
+# What may come just before "<name> here" ("Hi, Marcus here", "morning, Jo here").
+_HELLO_BEFORE_NAME = {",", ".", "-", "hi", "hello", "hiya", "hey", "morning", "afternoon", "evening", "yeah", "yes"}
 # Words that fill the slot of "you're speaking to ..." without being a misheard name.
 _NOT_A_NAME = {"the", "a", "an", "our", "your", "my", "us", "me", "you", "we", "someone", "somebody", "one", "who",
                "them", "it", "this", "that", "one's"}
@@ -309,6 +311,9 @@ class Opening(Detector):
                     cand, rule = j, "i-am-x"
             elif w == "here" and k >= 2 and low[k - 2] in ("it's", "its"):
                 cand, rule = k - 1, "its-x-here"
+            elif (w == "here" and k >= 1 and (k < 2 or low[k - 2] in _HELLO_BEFORE_NAME)
+                  and (k + 1 >= n or not _is_word(words[k + 1][0]) or low[k + 1] in BOUNDARY)):
+                cand, rule = k - 1, "x-here"  # "Hi, Marcus here." at the start of the turn or after a greeting
             elif w in ("it's", "its") and k + 1 < n and not (k + 2 < n and low[k + 2] == "here"):
                 # "Kiln & Co Pottery Studio, it's Maddie. How can I help?": one name, then the clause ends.
                 j = nxt(k)
