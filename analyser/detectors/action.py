@@ -99,8 +99,10 @@ class Action(HeatStep):
         for b in blocks:
             if done and b.code in _LATER_ASKS and b.char_start >= m.char_end:
                 continue  # "I've put you down for eight tomorrow, can I take your name": the step is done
-            if m.pattern_id == "act.note-for-someone" and m.char_start <= b.char_start and b.char_end <= m.char_end:
-                continue  # "added a note" inside "added a note for the engineer to ring her"
+            if ((m.pattern_id == "act.note-for-someone" or m.pattern_id in _CALLBACK_PATTERNS)
+                    and m.char_start <= b.char_start and b.char_end <= m.char_end):
+                continue  # "added a note" inside "added a note for the engineer to ring her", "I'll ask"
+                # inside "I'll ask the site manager to call her on Wednesday"
             near = b.token_end >= m.token_start - 6 and b.token_start <= m.token_end + 6
             if b.char_end <= m.char_start and _BUT.search(text, b.char_end, m.char_start):
                 continue  # "I can't refund it myself, but I'm raising a complaint with head office"

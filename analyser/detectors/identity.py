@@ -36,7 +36,8 @@ DISCLOSE = "DPA.DISCLOSURE_BEFORE_ID"
 _ASK = re.compile(
     r"\?|\b(?:can|could|may)\s+(?:i|you|we)\b|\bconfirm\b|\bwhat(?:'s|s| is| was| are)\b"
     r"|\b(?:tell|give|read)\s+me\b|\bplease\b|\bgrab\b|\bjust\s+(?:the|your)\b|\bhave you got\b"
-    r"|\bneed (?:to (?:take|get|check|confirm|ask)|your|the|a)\b|\b(?:i|we) (?:can|could|will|'ll) (?:use|take|go with)\b",
+    r"|\bneed (?:to (?:take|get|check|confirm|ask)|your|the|a)\b|\b(?:i|we) (?:can|could|will|'ll) (?:use|take|go with)\b"
+    r"|\bare you (?:on|named|listed|authorised|authorized|registered|the account holder)\b",
     re.I)
 # "And your date of birth?" in a short sentence is a question even without a question mark.
 _SHORT_ASK = re.compile(r"^\W*(?:(?:and|also|ok(?:ay)?|right|lovely|great|thanks?|thank you|so|um|uh|er|then|now)\W+)*"
@@ -77,6 +78,8 @@ _PAYING_IN = r"direct debit|standing order|bank details|paid into|refund (?:it )
 _NOT_A_CHECK = re.compile(
     r"\b(?:area|outage|outages|network|coverage|mast|local|nearby|what's going on (?:in|round|around|near|with the)|roadworks|burst|in your street"
     r"|new (?:\w+ )?(?:address|postcode|place|property|home|house|flat)|moving to|move to|you're moving"
+    # a record being made for someone new: "for the new patient record", "to set you up"
+    r"|new (?:\w+ )?(?:record|customer|client|patient|profile|registration)|set you up|register you"
     r"|delivery slot|deliver(?:ed)? to instead|(?:want|need|like) us to (?:come|call|visit|go)"
     r"|pay from|payee|" + _PAYING_IN + r")\b", re.I)
 # Outages, coverage and other news about an area are general information, not account data.
