@@ -219,11 +219,19 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
     return spans
 
 
+def _short_expiry(d: str) -> str:
+    """An expiry as month and two-digit year: "072028" and "0728" are the same date."""
+    return d[:2] + d[4:] if len(d) == 6 and d[2:4] == "20" else d
+
+
 def _read_back(spans: list[Span], i: int, run: Run) -> list[Span]:
     """The agent (or customer) repeating the digits the other side just said."""
     before = [s for s in spans if i - 3 <= s.turn < i]
     for k in range(len(before)):
         tail = before[k:]
+        if len(tail) == 1 and tail[0].kind == "expiry" and _short_expiry(tail[0].digits) == _short_expiry(run.digits):
+            # "July 2028" read back as "oh seven, twenty-eight": the same date, the year shortened
+            return [Span(i, run.char_start, run.char_end, "expiry", run.digits, tail[0].score, "expiry read back")]
         if "".join(s.digits for s in tail) == run.digits:
             out, start, count = [], run.char_start, 0
             for s in tail:
