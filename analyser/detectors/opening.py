@@ -116,6 +116,8 @@ _WHO_IS_IT = re.compile(r"\W*(?:(?:oh|hi|hello|hiya|um|uh|er|yeah|sorry)\W+)*(?:
                         r"|have i (?:got|reached|come through to))\b(?:\W+\w+){0,8}\W*$", re.I)
 _CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
              "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
+# "so what's happened is the first payment failed": the agent explains, it does not invite.
+_TELLS = re.compile(r"\s+(?:is|was)\b", re.I)
 # What may come just before "<name> here" ("Hi, Marcus here", "morning, Jo here").
 _HELLO_BEFORE_NAME = {",", ".", "-", "hi", "hello", "hiya", "hey", "morning", "afternoon", "evening", "yeah", "yes"}
 # Words that fill the slot of "you're speaking to ..." without being a misheard name.
@@ -207,7 +209,8 @@ class Opening(Detector):
 
     @staticmethod
     def _best(turn: Turn, code: str) -> PatternMatch | None:
-        ms = [m for m in spoken_match(load_patterns("opening"), turn.text) if m.code == code]
+        ms = [m for m in spoken_match(load_patterns("opening"), turn.text)
+              if m.code == code and not (code == HELP and _TELLS.match(turn.text, m.char_end))]
         return ms[0] if ms else None
 
     def _read_turn(self, turn: Turn, first: bool, asked: set[str] | None = None) -> list[Finding]:
@@ -225,7 +228,7 @@ class Opening(Detector):
         if greet:
             g = greet[0]
             out.append(self.finding(GREETING, turn, g.char_start, g.char_end, g.score, f"pattern:{g.pattern_id}"))
-        helps = [m for m in matches if m.code == HELP]
+        helps = [m for m in matches if m.code == HELP and not _TELLS.match(text, m.char_end)]
         if helps and "else" not in text[max(0, helps[0].char_start - 30):helps[0].char_end + 20].lower():
             h = helps[0]
             out.append(self.finding(HELP, turn, h.char_start, h.char_end, h.score, f"pattern:{h.pattern_id}"))
