@@ -61,11 +61,15 @@ _HIS_HER = re.compile(r"\b(?:her|his|their)\b", re.I)
 # "Your reference is ..." gives a detail rather than asking for it.
 _GIVES = re.compile(r"\s*(?:(?:on|for) (?:it|that|this|them)\s+)?(?:is|was|will|has|'s|would)\b", re.I)
 # "... reference INC-55120, to check ...": the detail's value follows it, told rather than asked.
-_VALUE_AFTER = re.compile(r"[\s,:]*(?:[a-z]{1,4}[- ]?)?\d[\w-]*", re.I)
+_VALUE_AFTER = re.compile(r"[\s,:]*(?:[a-z]{1,4}[- ]?)?\d[\w-]*"
+                          # "it's order number p r uh six four two nine one"
+                          r"|[\s,:]*(?:(?:[a-z]|uh|um|er)[- ]){0,4}(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double)"
+                          r"(?: (?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double)){2,}\b", re.I)
 # Sending a one-time code is asking the caller to prove who they are.
 _SENDS_CODE = re.compile(r"\b(?:send|sending|sent|text|texting|texted)\b", re.I)
 # How an earlier payment was made, read from the record ("you paid the deposit on card").
-_PAID_ON_CARD = re.compile(r"\byou(?:'ve| have)? paid\b[^.?!]*?\b(?:on|by|with) (?:a |the |your |that )?(?:debit |credit )?card\b", re.I)
+_PAID_ON_CARD = re.compile(r"\byou(?:'ve| have)? paid\b[^.?!]*?\b(?:on|by|with) (?:a |the |your |that )?(?:debit |credit )?card\b"
+                          r"|\b(?:pounds?|quid|£[\d.,]+) paid (?:on|by|with) (?:a |the |your |that )?(?:debit |credit )?card\b", re.I)
 # "Security code" while taking a card payment is the card's code, not an identity check.
 _CARD_CONTEXT = re.compile(r"\b(?:card|expiry|cvv|cvc|back of|on the back|three[- ]digits?|long number|signature strip)\b", re.I)
 # A bare "and the delivery address?" is where to send an order, not a check (the model alone
@@ -78,6 +82,8 @@ _PAYING_IN = r"direct debit|standing order|bank details|paid into|refund (?:it )
 _NOT_A_CHECK = re.compile(
     r"\b(?:area|outage|outages|network|coverage|mast|local|nearby|what's going on (?:in|round|around|near|with the)|roadworks|burst|in your street"
     r"|new (?:\w+ )?(?:address|postcode|place|property|home|house|flat)|moving to|move to|you're moving"
+    # an address asked as a new entry: "and a home address and postcode"
+    r"|(?:a|an) (?:home |billing |contact |postal )?address"
     # a record being made for someone new: "for the new patient record", "to set you up"
     r"|new (?:\w+ )?(?:record|customer|client|patient|profile|registration)|set you up|register you"
     r"|delivery slot|deliver(?:ed)? to instead|(?:want|need|like) us to (?:come|call|visit|go)"
@@ -152,7 +158,8 @@ _NUMBER_WORD = frozenset("""one two three four five six seven eight nine ten ele
 
 
 # A sentence that asks whether ("is that the number you're calling from ...?").
-_ASKS_WHETHER = re.compile(r"^\W*(?:(?:yeah|yes|no|ok|okay|right|so|and|um|er|problem|no problem|lovely)\W+)*"
+_ASKS_WHETHER = re.compile(r"^\W*(?:(?:yeah|yes|no|ok|okay|right|so|and|um|er|problem|no problem|lovely|oh|ah|hang on"
+                           r"|let me (?:see|check|have a look|just check|look))\W+)*"
                            r"(?:is|are|was|can|could|do|does|did)\s+(?:that|it|this|you)\b", re.I)
 # An instruction to the caller ("you just show your booking at the gate").
 _INSTRUCTION = re.compile(r"\b(?:show|bring|print|quote|have|take|keep|check)\s+$", re.I)
@@ -220,6 +227,10 @@ def _weak_without_content(text: str, m: PatternMatch) -> bool:
     if not any(w in text[m.char_start:m.char_end].lower() for w in _WEAK_DATA):
         return False
     return _nothing_after(text, m.char_start, m.char_end)
+
+
+# A person's name followed by "at" and the address: "Frank Gallagher at 31 Coniston Avenue".
+_NAME_AT = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|[A-Z][a-z]+)\.? [A-Z][a-z'-]+,? (?:at|of|from) $")
 
 
 def _heard(value: str, heard: str) -> bool:
@@ -301,9 +312,13 @@ _THATS_YOU = re.compile(r"\b(?:that's|thats|that is) you\b(?!\s+(?:booked|all se
 _SEES_NAME = re.compile(r"\b[Ii] can see (?:(?:Mr|Mrs|Ms|Miss|Dr)\.? )?(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
                         r"Sunday|January|February|March|April|May|June|July|August|September|October|November|December)\b)"
                         r"[A-Z][a-z]+(?: [A-Z][a-z'-]+)?\b")
+# "Can I start with your full name?": the first question of a run of checks.
+_STARTS_SEQUENCE = re.compile(r"\b(?:start with|first of all|to begin with|begin with)\b", re.I)
 _ASK_AGAIN = re.compile(rf"\b(?:{LINE_BROKE}|missed that|say that again"
                         r"|say again|repeat (?:that|the|it|your)|lost you|(?:give|tell|read) me (?:\w+ ){0,3}again"
-                        r"|^\W*(?:sorry\W+)?(?:was that|did you say))\b", re.I)
+                        r"|^\W*(?:sorry\W+)?(?:was that|did you say)"
+                        # "... and the second half": the rest of a postcode being checked
+                        r"|^\W*(?:and|ok|okay|right|thanks)?\W*(?:the )?(?:second|other|last) (?:half|part|bit)\W*$)\b", re.I)
 
 
 def _method(m: PatternMatch) -> str:
@@ -427,7 +442,7 @@ class Identity(Detector):
                 verify_hit = details[0]
             elif confirmed or accepted:
                 verify_hit = (confirmed or accepted)[0]
-            elif soft and in_sequence:
+            elif soft and (in_sequence or _STARTS_SEQUENCE.search(text)):
                 verify_hit = soft[0]
             elif repeated:
                 verify_hit = repeated[0]
@@ -557,6 +572,12 @@ class Identity(Detector):
                 start = by_number.end() + len(rest) - len(rest.lstrip(" ,.;:-"))
                 return start, len(text.rstrip()), 0.75, "rule:disclosed-from-caller-number"
         if not account_open:
+            # "Gallagher... yes, Frank Gallagher at 31 Coniston Avenue": a person's street address
+            # the caller never gave, read out with their name, is the record whether or not a
+            # lookup was heard.
+            m = _ADDRESS.search(text)
+            if m and _NAME_AT.search(text[:m.start()]) and not _heard(m.group(), heard):
+                return m.start(), m.end(), 0.7, "rule:disclosed-address"
             return None
         for rx, rule, score in ((_ADDRESS, "address", 0.75), (_MONEY, "amount", 0.7), (_DATE, "date", 0.55)):
             m = rx.search(text)
