@@ -87,7 +87,7 @@ _SARCASM_WORD = r"(?:brilliant|great|lovely|wonderful|fantastic|marvellous|perfe
 # A one-word verdict opening a sentence: "Brilliant." / "fine whatever", or, in unpunctuated
 # speech, two in a row ("oh brilliant great so it's just sat there").
 _SARCASM = re.compile(rf"(?:^|[.!?]\s+)\W*((?:(?:oh|right|well|yeah|ok|okay),?\s+)?{_SARCASM_WORD}\b(?:[.!,]|\s+{_SARCASM_WORD}\b)"
-                      rf"|(?:(?:fine|right|ok|okay|yeah)\W+)?whatever\W*$)", re.IGNORECASE)
+                      rf"|(?:(?:fine|right|ok|okay|yeah)\W+)?whatever(?:\W+(?:then|bye|cheers|thanks))*\W*$)", re.IGNORECASE)
 # Praise turned round by a tag at the end of the turn: "... and it's still half done, brilliant that is".
 _SARCASM_TAG = re.compile(rf"\b{_SARCASM_WORD}\W+that(?:'s| is)\W*$", re.IGNORECASE)
 # "fine whatever, is she coming next week": resignation opening a line, after bad news or a vague answer.

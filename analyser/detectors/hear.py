@@ -61,7 +61,10 @@ _NOT_CLARIFYING = re.compile(r"^\W*(?:sorry|pardon)\b|" + _REPEAT_OR_MORE.patter
                              r"|would you like|do you want|shall i|should i|would you prefer|are you happy|is that (?:ok|okay|alright|all right)"
                              r"|is that (?:right|correct)|suit|either of those|work for you|help|would that be|would you also"
                              r"|speaking (?:with|to)|with us (?:before|already)|(?:could|can) you (?:drop|bring|pop|come)"
-                             r"|how would you like to pay|reg|registration|email|card|payment|reference|ref|address|number|id)\b", re.I)
+                             r"|how would you like to pay|reg|registration|email|card|payment|reference|ref|address|number|id"
+                             # a contact number asked, or an open prompt ("go on, what happened?")
+                             r"|a mobile|your mobile|mobile number|phone number|landline|^\W*(?:(?:ok|okay|right|thanks)\W+)*go on"
+                             r"|what happened|what's happened|what has happened)\b", re.I)
 # Asking who or where the caller is ("what's the address of the property", "what's your son's
 # name", "what's the school called") identifies, it does not ask about the problem.
 _IDENTIFIES = re.compile(r"\b(?:what(?:'s|s| is) (?:the|your|his|her|their) (?:\w+(?:'s)? ){0,3}(?:name|address|postcode|post code)"
@@ -71,6 +74,10 @@ _IDENTIFIES = re.compile(r"\b(?:what(?:'s|s| is) (?:the|your|his|her|their) (?:\
 # when it's for your brother".
 _FACTS_AFTER_FEELING = re.compile(r"\b(?:especially|particularly|specially)\b|\bwhen (?:it's|it is|it was|you've|you have"
                                   r"|you're|you are|your|she's|he's|they've|they're|money's)\b", re.I)
+# The line broke somewhere in the turn: "Sorry, you broke up there. Was that the fourth?" asks again.
+_LINE_BROKE = re.compile(r"\b(?:" + LINE_BROKE + r")\b", re.I)
+# Asking for the means to pay: "have you got a card handy?"
+_PAY_ASK = re.compile(r"\bcard (?:handy|ready|to hand|on you|with you)\b|\bpay (?:by|with|now|today|that|it)\b", re.I)
 # How far back the customer's words count: their turns since this many agent turns ago.
 _WINDOW = 8
 
@@ -171,11 +178,12 @@ class Hear(Detector):
                 in_action = any(s_start <= x.char_start < s_end for x in acting)
                 in_feeling = any(s_start <= x.char_start < s_end for x in feeling)
                 if (_asks(sentence) and shared and not in_security and not _reads_back_number(sentence)
-                        and not _REPEAT_OR_MORE.search(sentence) and not _IDENTIFIES.search(sentence)):
+                        and not _REPEAT_OR_MORE.search(sentence) and not _IDENTIFIES.search(sentence)
+                        and not _LINE_BROKE.search(text) and not _PAY_ASK.search(sentence)):
                     score, method = 0.6 + 0.1 * min(len(shared), 2), "rule:question-about-problem"
                 elif (request and is_question(sentence) and not in_security and not in_action and not acting
                       and not _NOT_CLARIFYING.search(sentence) and not _IDENTIFIES.search(sentence)
-                      and not _reads_back_number(sentence)):
+                      and not _LINE_BROKE.search(text) and not _reads_back_number(sentence)):
                     # A question straight after the caller has said what they want ("how old are
                     # they?", "what size is the boat?"): clarifying the request, in other words.
                     score, method = 0.55, "rule:clarifying-question"
