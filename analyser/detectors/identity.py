@@ -69,7 +69,9 @@ _VALUE_AFTER = re.compile(r"[\s,:]*(?:[a-z]{1,4}[- ]?)?\d[\w-]*"
 _SENDS_CODE = re.compile(r"\b(?:send|sending|sent|text|texting|texted)\b", re.I)
 # How an earlier payment was made, read from the record ("you paid the deposit on card").
 _PAID_ON_CARD = re.compile(r"\byou(?:'ve| have)? paid\b[^.?!]*?\b(?:on|by|with) (?:a |the |your |that )?(?:debit |credit )?card\b"
-                          r"|\b(?:pounds?|quid|£[\d.,]+) paid (?:on|by|with) (?:a |the |your |that )?(?:debit |credit )?card\b", re.I)
+                          r"|\b(?:pounds?|quid|£[\d.,]+) paid (?:on|by|with) (?:a |the |your |that )?(?:debit |credit )?card\b"
+                          # a refund read from the record: "twelve pounds that went back to your card on Monday"
+                          r"|\b(?:went|gone|goes|refunded|credited) (?:back )?(?:to|on|onto) (?:your|the|her|his) card\b", re.I)
 # "Security code" while taking a card payment is the card's code, not an identity check.
 _CARD_CONTEXT = re.compile(r"\b(?:card|expiry|cvv|cvc|back of|on the back|three[- ]digits?|long number|signature strip)\b", re.I)
 # A bare "and the delivery address?" is where to send an order, not a check (the model alone
@@ -229,6 +231,12 @@ def _weak_without_content(text: str, m: PatternMatch) -> bool:
     return _nothing_after(text, m.char_start, m.char_end)
 
 
+# The caller saying who they are: "it's Grace Okafor", "my name's Grace Okafor", "this is Mr Hale".
+_GIVES_NAME = re.compile(r"\b(?i:my name is|my name's|name's|it's|this is|i'm|i am)\s+(?:(?:Mr|Mrs|Ms|Miss|Dr)\.? )?[A-Z][a-z'-]+"
+                         r"(?: [A-Z][a-z'-]+)?\b|(?i:\bmy name(?:'s| is) [a-z'-]+)")
+# The agent going to the record: "let me have a look", "I'll just pull you up".
+_LOOKS_UP = re.compile(r"\b(?:let me (?:have a look|take a look|look|find|check|pull|bring|search)|i'll (?:just )?(?:have a look|look|find|pull|bring|search)"
+                       r"|bear with me|one moment)\b", re.I)
 # A person's name followed by "at" and the address: "Frank Gallagher at 31 Coniston Avenue".
 _NAME_AT = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|[A-Z][a-z]+)\.? [A-Z][a-z'-]+,? (?:at|of|from) $")
 
@@ -388,6 +396,7 @@ class Identity(Detector):
         last_check = -100  # turn of the latest check the agent asked for
         located = False  # the agent has the customer's account open (name taken, number matched)
         name_asked = False
+        name_given = False  # the caller has said their name unasked
         disclosed = False
         account_dealt = False
         job_address = -100  # turn where the agent asked where a job or delivery is to go
@@ -400,6 +409,10 @@ class Identity(Detector):
                     awaiting_answer = False
                 if name_asked:
                     located = True
+                # "Hi, it's Grace Okafor, I'm ringing about my order": a caller who gives their
+                # name lets the agent find the record without being asked.
+                if _GIVES_NAME.search(text):
+                    name_given = True
                 continue
             by_code = self._group(list(spoken_match(patterns, text)))
             intro = by_code.get("ID.INTRO", [])
@@ -450,7 +463,7 @@ class Identity(Detector):
                 verify_hit = intro[0]
             if asked_soft and not details and any(m.pattern_id == "id.soft-detail" for m in asked_soft):
                 name_asked = True
-            if by_code.get("ID.LOCATED") or _SEES_NAME.search(text):
+            if by_code.get("ID.LOCATED") or _SEES_NAME.search(text) or (name_given and _LOOKS_UP.search(text)):
                 located = True
             # The check's pattern evidence fused with the model's reading of the turn.
             p_verify = classifier.judge(transcript, turn.index, "verify_identity",
