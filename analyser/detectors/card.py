@@ -180,6 +180,12 @@ def sensitive_spans(transcript: Transcript) -> list[Span]:
                 spans.append(Span(i, r.char_start, r.char_end, "card", d, 0.8, "the rest of a card number read over several turns"))
                 done = (i, t.speaker, done[2] + len(d))
                 continue
+            # The other side repeating the piece just said ("four two nine seven six two one five,
+            # yep"): kept with the pieces, it is card data once the number is complete.
+            if (not fields and pending and pending[-1][0] == i - 1 and turns[i - 1].speaker != t.speaker
+                    and pending[-1][1].digits == d):
+                pending.append((i, r))
+                continue
             if not fields and pending and pending[-1][0] >= i - 2 and turns[pending[-1][0]].speaker == t.speaker:
                 fields, asked_in = ["card"], pending[-1][0]
             # "which card?" / "card please" / "go for it": the first group of the number, unasked.
@@ -244,7 +250,7 @@ def _read_back(spans: list[Span], i: int, run: Run) -> list[Span]:
 
 
 # The other side asking for a piece again: "sorry, could you repeat that last bit, the line went".
-_ASKED_AGAIN = re.compile(rf"\b(?:{LINE_BROKE}|the line went|repeat|again|missed|say that)\b", re.I)
+_ASKED_AGAIN = re.compile(rf"\b(?:{LINE_BROKE}|the line went|repeat|again|missed|say that|slower after|slow down after|after the)\b", re.I)
 
 
 def _join_split_numbers(turns, pending: list[tuple[int, Run]], spans: list[Span],
