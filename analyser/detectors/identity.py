@@ -59,7 +59,10 @@ _NEW_PERSON = re.compile(r"\b(?:extra|additional|second|named|new|joint) (?:driv
 # A turn about someone else: the learned reader alone may not call it a check when that person is new.
 _HIS_HER = re.compile(r"\b(?:her|his|their)\b", re.I)
 # "Your reference is ..." gives a detail rather than asking for it.
-_GIVES = re.compile(r"\s*(?:(?:on|for) (?:it|that|this|them)\s+)?(?:is|was|will|has|'s|would)\b", re.I)
+_GIVES = re.compile(r"\s*(?:(?:on|for) (?:it|that|this|them)\s+"
+                    # "the address we've got is twelve Station Road": read from the record
+                    r"|(?:that )?(?:we've got|we have got|we have|we hold|i've got|i have got|i have)"
+                    r"(?: (?:on|for) (?:file|the account|your account|you|record))?\s+)?(?:is|was|will|has|'s|would)\b", re.I)
 # "... reference INC-55120, to check ...": the detail's value follows it, told rather than asked.
 _VALUE_AFTER = re.compile(r"[\s,:]*(?:[a-z]{1,4}[- ]?)?\d[\w-]*"
                           # "it's order number p r uh six four two nine one"
@@ -100,7 +103,10 @@ _GENERAL = re.compile(r"\b(?:area|outage|outages|network|coverage|mast|nearby|ro
                       r"|(?:pounds?|quid|pence|£[\d.,]+|\d+(?:\.\d\d)?|ninety nine|ninety five|fifty) each"
                       r"|in total|comes to|(?:that'll|that will|that'd|that would) be"
                       r"|the total(?: cost| price)? (?:is|comes|will)|total's|pay in full"
-                      r"|as a deposit|(?:leave|take|pay) a (?:\S+ )?deposit)\b", re.I)
+                      r"|as a deposit|(?:leave|take|pay) a (?:\S+ )?deposit"
+                      # a price for something new, or where to find us: "if you book it today", "if you want to pop in"
+                      r"|if you (?:book|want to (?:book|pop|come|call|drop)|'d like to (?:book|pop|come))|pop in|drop in|call in"
+                      r"|our (?:shop|office|showroom|branch|store|yard|depot)|for the (?:shop|office|showroom|branch|store))\b", re.I)
 # Words that carry a value: a question holding none ("have you got the plan number?") asks
 # for account data, it does not reveal it.
 _VALUE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred"
