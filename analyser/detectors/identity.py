@@ -89,6 +89,9 @@ _NOT_A_CHECK = re.compile(
     r"|new (?:\w+ )?(?:address|postcode|place|property|home|house|flat)|moving to|move to|you're moving"
     # an address asked as a new entry: "and a home address and postcode"
     r"|(?:a|an) (?:home |billing |contact |postal )?address"
+    # where to post something, or an age to be checked for eligibility: "so I can post the voucher
+    # out", "as you need to be over eighteen to fly"
+    r"|so (?:i|we) can (?:post|send|deliver)|post (?:it|them|the \w+) out|need to be over|over (?:eighteen|18|sixteen|16|twenty one|21)"
     # a record being made for someone new: "for the new patient record", "to set you up"
     r"|new (?:\w+ )?(?:record|customer|client|patient|profile|registration)|set you up|register you"
     r"|delivery slot|deliver(?:ed)? to instead|(?:want|need|like) us to (?:come|call|visit|go)"
