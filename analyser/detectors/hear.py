@@ -134,6 +134,7 @@ class Hear(Detector):
         apologies = apology_cues(text)
         caring = bool(feeling or apologies)
         masked = _mask_apologies(text, apologies)
+        line_broke = bool(_LINE_BROKE.search(text))
         best = None
         for s_start, s_end in sentences(text):
             sentence = text[s_start:s_end]
@@ -177,13 +178,14 @@ class Hear(Detector):
                 in_security = any(s_start <= x.char_start < s_end for x in security)
                 in_action = any(s_start <= x.char_start < s_end for x in acting)
                 in_feeling = any(s_start <= x.char_start < s_end for x in feeling)
-                if (_asks(sentence) and shared and not in_security and not _reads_back_number(sentence)
-                        and not _REPEAT_OR_MORE.search(sentence) and not _IDENTIFIES.search(sentence)
-                        and not _LINE_BROKE.search(text) and not _PAY_ASK.search(sentence)):
+                # A question that reads back a number, asks who or where the caller is, or follows
+                # a broken line is about something other than the problem, whatever words it shares.
+                elsewhere = line_broke or bool(_IDENTIFIES.search(sentence)) or _reads_back_number(sentence)
+                if (_asks(sentence) and shared and not in_security and not elsewhere
+                        and not _REPEAT_OR_MORE.search(sentence) and not _PAY_ASK.search(sentence)):
                     score, method = 0.6 + 0.1 * min(len(shared), 2), "rule:question-about-problem"
                 elif (request and is_question(sentence) and not in_security and not in_action and not acting
-                      and not _NOT_CLARIFYING.search(sentence) and not _IDENTIFIES.search(sentence)
-                      and not _LINE_BROKE.search(text) and not _reads_back_number(sentence)):
+                      and not elsewhere and not _NOT_CLARIFYING.search(sentence)):
                     # A question straight after the caller has said what they want ("how old are
                     # they?", "what size is the boat?"): clarifying the request, in other words.
                     score, method = 0.55, "rule:clarifying-question"

@@ -118,6 +118,12 @@ _CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
              "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
 # "so what's happened is the first payment failed": the agent explains, it does not invite.
 _TELLS = re.compile(r"\s+(?:is|was)\b", re.I)
+
+
+def _offers(text: str, matches: list[PatternMatch]) -> list[PatternMatch]:
+    """The offer-of-help cues among ``matches``, less a "what's happened" that goes on to explain."""
+    return [m for m in matches if m.code == HELP and not _TELLS.match(text, m.char_end)]
+
 # What may come just before "<name> here" ("Hi, Marcus here", "morning, Jo here").
 _HELLO_BEFORE_NAME = {",", ".", "-", "hi", "hello", "hiya", "hey", "morning", "afternoon", "evening", "yeah", "yes"}
 # Words that fill the slot of "you're speaking to ..." without being a misheard name.
@@ -180,7 +186,7 @@ class Opening(Detector):
         for turn in agents[1:5]:
             if turn.index in opening:
                 continue
-            best = self._best(turn, HELP)
+            best = self._first_offer(turn)
             if best is None or "else" in turn.text.lower():
                 continue
             if _AFTER_CHECK.search(turn.text[:best.char_start]):
@@ -208,10 +214,9 @@ class Opening(Detector):
         return out
 
     @staticmethod
-    def _best(turn: Turn, code: str) -> PatternMatch | None:
-        ms = [m for m in spoken_match(load_patterns("opening"), turn.text)
-              if m.code == code and not (code == HELP and _TELLS.match(turn.text, m.char_end))]
-        return ms[0] if ms else None
+    def _first_offer(turn: Turn) -> PatternMatch | None:
+        offers = _offers(turn.text, spoken_match(load_patterns("opening"), turn.text))
+        return offers[0] if offers else None
 
     def _read_turn(self, turn: Turn, first: bool, asked: set[str] | None = None) -> list[Finding]:
         """The opening parts of one turn. ``asked``: the words of the caller's question of whom
@@ -228,7 +233,7 @@ class Opening(Detector):
         if greet:
             g = greet[0]
             out.append(self.finding(GREETING, turn, g.char_start, g.char_end, g.score, f"pattern:{g.pattern_id}"))
-        helps = [m for m in matches if m.code == HELP and not _TELLS.match(text, m.char_end)]
+        helps = _offers(text, matches)
         if helps and "else" not in text[max(0, helps[0].char_start - 30):helps[0].char_end + 20].lower():
             h = helps[0]
             out.append(self.finding(HELP, turn, h.char_start, h.char_end, h.score, f"pattern:{h.pattern_id}"))
